@@ -1,0 +1,112 @@
+"""Load a submission's module and build what the spec asks for, cheaply.
+
+Shapes and parameter counts need no arithmetic, so models are built and run
+on PyTorch's ``meta`` device: VGG-11's 129 million parameters cost no memory
+and its 224x224 forward pass no FLOPs. A submission that creates tensors on
+the CPU inside ``forward`` (legal, if unusual) cannot mix with meta tensors;
+for it the same work is redone on real CPU tensors, so no correct style is
+penalised.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from torch import nn
+
+from .spec import LayerRow
+
+
+def load_module(directory: str | Path, module: str) -> ModuleType:
+    """Import ``directory/module.py`` afresh under a private name, so two implementations never mix."""
+    path = Path(directory) / f"{module}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    name = f"_submission_{module}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded   # dataclasses and pickling look modules up here
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def evaluate_call(module: ModuleType, call: str):
+    """Evaluate a spec call such as ``"vgg(conv_arch)"`` in ``module``.
+
+    Only the function name and bare names among the arguments are looked up
+    in the module; every other argument must be a literal.
+    """
+    tree = ast.parse(call, mode="eval").body
+    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+        raise ValueError(f"not a simple call: {call!r}")
+
+    def value(node):
+        if isinstance(node, ast.Name):
+            return getattr(module, node.id)
+        return ast.literal_eval(node)
+
+    function = getattr(module, tree.func.id)
+    args = [value(a) for a in tree.args]
+    kwargs = {k.arg: value(k.value) for k in tree.keywords}
+    return function(*args, **kwargs)
+
+
+def as_module(built) -> nn.Module:
+    """Students may return a list of blocks (the book's ``resnet_block`` does): run it as a Sequential."""
+    if isinstance(built, (list, tuple)) and all(isinstance(m, nn.Module) for m in built):
+        return nn.Sequential(*built)
+    return built
+
+
+def build(module: ModuleType, call: str, device: str = "meta") -> nn.Module:
+    with torch.device(device):
+        return as_module(evaluate_call(module, call))
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+class LayerError(Exception):
+    """A layer raised while the table was being computed; ``rows`` holds the rows before it."""
+
+    def __init__(self, rows: list[LayerRow], layer_name: str, error: BaseException):
+        super().__init__(f"layer {len(rows) + 1} ({layer_name}) raised "
+                         f"{type(error).__name__}: {error}")
+        self.rows, self.layer_name, self.error = rows, layer_name, error
+
+
+def layer_table(model: nn.Module, input_shape, device: str = "meta") -> list[LayerRow]:
+    """Run ``input_shape`` through the top-level layers in order, as the book's printing loop does."""
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"expected an nn.Sequential, got {type(model).__name__}")
+    x = torch.empty(input_shape, device=device)
+    rows = []
+    with torch.no_grad():
+        for layer in model:
+            try:
+                x = layer(x)
+                if not isinstance(x, torch.Tensor):
+                    raise TypeError(f"it returned a {type(x).__name__}, not a tensor")
+            except Exception as error:
+                raise LayerError(rows, type(layer).__name__, error) from error
+            rows.append(LayerRow(type(layer).__name__, tuple(x.shape)))
+    return rows
+
+
+def output_shape(model: nn.Module, input_shape, device: str = "meta") -> tuple[int, ...]:
+    x = torch.empty(input_shape, device=device)
+    with torch.no_grad():
+        return tuple(model(x).shape)
+
+
+def on_meta_or_cpu(work, module: ModuleType, call: str, *args):
+    """Do ``work(model, *args, device=...)`` on the meta device, falling back to real CPU tensors."""
+    try:
+        return work(build(module, call, "meta"), *args, device="meta")
+    except Exception:
+        return work(build(module, call, "cpu"), *args, device="cpu")

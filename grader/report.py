@@ -1,0 +1,60 @@
+"""Messages for students: what is wrong, where, expected vs. found, in English and Chinese."""
+from __future__ import annotations
+
+import traceback
+import unicodedata
+from pathlib import Path
+
+from .spec import LayerRow
+
+
+class CheckFailure(AssertionError):
+    """A check found a mistake; its message is meant for the student as it is."""
+
+
+def bilingual(english: str, chinese: str) -> str:
+    return f"{english}\n{chinese}"
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal uses: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = "") -> str:
+    """Two columns, expected and found, with the first differing row marked ``>>``."""
+    first_diff = first_difference(expected, found)
+    if first_diff is None:
+        first_diff = len(found)
+    width = max(display_width("expected (书中)"), *(len(str(r)) for r in expected)) + 2
+    lines = [f"      #  {pad('expected (书中)', width)}found (你的实现)"]
+    for i in range(max(len(expected), len(found))):
+        e = str(expected[i]) if i < len(expected) else "-"
+        f = str(found[i]) if i < len(found) else ("-" if not note or i > len(found) else note)
+        mark = ">>" if i == first_diff else "  "
+        lines.append(f"  {mark} {i + 1:>2}  {pad(e, width)}{f}")
+    return "\n".join(lines)
+
+
+def first_difference(expected: list[LayerRow], found: list[LayerRow]) -> int | None:
+    """Index of the first row that differs, or ``None`` when the tables are equal."""
+    for i, (e, f) in enumerate(zip(expected, found)):
+        if e != f:
+            return i
+    return None if len(expected) == len(found) else min(len(expected), len(found))
+
+
+def describe_exception(error: BaseException, source: Path | None = None) -> str:
+    """``TypeError: ...`` plus the line of the student's file where it happened, without a traceback."""
+    text = f"{type(error).__name__}: {error}"
+    if source is not None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if Path(f.filename).resolve() == Path(source).resolve()]
+        if frames:
+            frame = frames[-1]
+            text += f"\n    at {Path(source).name} line {frame.lineno}: {(frame.line or '').strip()}"
+    return text
