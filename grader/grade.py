@@ -1,0 +1,324 @@
+"""``python -m grader grade SUBMISSION_DIR``: run the hidden checks and score a submission.
+
+Each network is graded in its own sandboxed child process (``sandbox.py``);
+the reference solution is observed the same way, so this process never
+imports student code or solution code. The report lists, per network, the
+points and every failed check with expected / found / where / hint.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import probes
+from .checks import ALL_CHECKS, KINDS, TRAINING, Observer
+from .report import CheckFailure
+from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
+from .spec import MODULES, NETWORKS
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = ROOT / "solutions"
+MAX_OUTPUT_CHARS = 4000
+HIDDEN_SOURCES = ("checks.py", "strategies.py", "grade.py", "probes.py", "trace.py", "sandbox.py")
+
+
+class GraderBroken(Exception):
+    """The grader itself could not run (as opposed to a submission failing)."""
+
+
+@dataclass
+class Result:
+    module: str
+    kind: str
+    name: str
+    max_score: float
+    score: float
+    status: str               # passed | failed | skipped
+    output: str = ""
+
+    def gradescope(self) -> dict:
+        return {"name": f"{self.module}: {self.name}", "score": round(self.score, 4),
+                "max_score": round(self.max_score, 4),
+                "status": "failed" if self.status == "failed" else "passed",
+                "output": self.output[:MAX_OUTPUT_CHARS], "tags": [self.module, self.kind]}
+
+
+@dataclass
+class GradeReport:
+    submission: str
+    results: list[Result] = field(default_factory=list)
+    execution_time: float = 0.0
+    printed: dict[str, str] = field(default_factory=dict)     # module -> what it printed (truncated)
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.max_score for r in self.results)
+
+    def by_module(self) -> dict[str, list[Result]]:
+        grouped: dict[str, list[Result]] = {}
+        for result in self.results:
+            grouped.setdefault(result.module, []).append(result)
+        return grouped
+
+    def gradescope(self) -> dict:
+        skipped = [r for r in self.results if r.status == "skipped"]
+        summary = f"Score {self.score:g} / {self.max_score:g}."
+        if skipped:
+            summary += f" {len(skipped)} check(s) skipped and not counted: " + "; ".join(
+                f"{r.module} {r.kind}" for r in skipped)
+        return {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
+                "execution_time": round(self.execution_time, 2), "output": summary,
+                "tests": [r.gradescope() for r in self.results]}
+
+    def text(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        lines = [f"{'评分' if zh else 'Grading'} {self.submission}"]
+        for module, results in self.by_module().items():
+            spec = NETWORKS[module]
+            got, total = sum(r.score for r in results), sum(r.max_score for r in results)
+            lines.append(f"\n== {spec.title} ({module}.py): {got:g} / {total:g} {'分' if zh else 'points'}")
+            for r in results:
+                mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
+                lines.append(f"  [{mark}] {r.kind:<9} {r.name}  ({r.score:g}/{r.max_score:g})")
+                if r.status != "passed" and r.output:
+                    lines += ["         " + line for line in localise(r.output, lang).splitlines()]
+        lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
+                     f"   ({self.execution_time:.1f} s)")
+        return "\n".join(lines)
+
+
+def has_chinese(line: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", line))
+
+
+def localise(message: str, lang: str) -> str:
+    """Messages carry English and Chinese lines; indented lines (tables, details) are kept in both."""
+    lines = message.splitlines()
+    if lang == "en":
+        return "\n".join(l for l in lines if l.startswith(" ") or not has_chinese(l))
+    if any(has_chinese(l) and not l.startswith(" ") for l in lines):
+        return "\n".join(l for l in lines if l.startswith(" ") or has_chinese(l))
+    return message
+
+
+def hidden_lines() -> set[str]:
+    lines = set()
+    for name in HIDDEN_SOURCES:
+        for line in (Path(__file__).parent / name).read_text(encoding="utf-8").splitlines():
+            if len(line.strip()) >= 12:
+                lines.add(line.strip())
+    return lines
+
+
+def redact(printed: str, hidden=None) -> str:
+    """The submission's output, with any line of the grader's hidden source removed."""
+    hidden = hidden if hidden is not None else hidden_lines()
+    return "\n".join("[line removed: grader source]" if line.strip() in hidden else line
+                     for line in printed.splitlines())
+
+
+class ReferenceObserver(Observer):
+    """The reference solution, observed in a sandbox started only when its cache misses."""
+
+    def __init__(self, module: str, limits: Limits):
+        super().__init__(None, "reference")
+        self.module, self.limits = module, limits
+
+    def ask(self, op, activity, **args):
+        key = (op, repr(sorted(args.items())))
+        if key in self.cache:
+            return self.cache[key]
+        if self.sandbox is None or self.sandbox.dead is not None:
+            source = (REFERENCE_DIR / f"{self.module}.py").read_bytes()
+            self.sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=7)
+            self.sandbox.start(source)
+            self.sandbox.deadline = None
+            self.sandbox.request("import", "importing the reference")
+        self.sandbox.deadline = None          # the reference gets a fresh budget for each question
+        try:
+            return super().ask(op, activity, **args)
+        except (SandboxError, StudentError) as error:
+            raise GraderBroken(f"the reference solution failed while {activity}: {error}") from error
+
+    def close(self):
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+
+
+REFERENCES: dict[str, ReferenceObserver] = {}
+
+
+def reference_for(module: str, limits: Limits) -> ReferenceObserver:
+    if module not in REFERENCES:
+        REFERENCES[module] = ReferenceObserver(module, limits)
+    return REFERENCES[module]
+
+
+def training_plan_or_reason(module: str, device: str):
+    try:
+        from . import train
+    except ImportError:
+        return None, "the trainer is not installed"
+    plan = train.training_check_plan(module, device)
+    if plan is None:
+        return None, train.training_skip_reason(module, device)
+    return plan, ""
+
+
+def fail_all(module, checks, message, status="failed") -> list[Result]:
+    return [Result(module, c.kind, c.name, c.points, 0.0, status, message) for c in checks]
+
+
+def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
+                 hidden: set[str]) -> tuple[list[Result], str]:
+    checks = [c for c in ALL_CHECKS[module] if c.kind != "training"]
+    training_checks = [c for c in ALL_CHECKS[module] if c.kind == "training"]
+    results: list[Result] = []
+    try:
+        source = validate_source(submission / f"{module}.py", submission)
+    except SandboxError as error:
+        return fail_all(module, checks + (training_checks if train else []), error.message()), ""
+
+    sandbox = Sandbox(submission, module, limits)
+    sandbox.start(source)
+    reference = reference_for(module, limits)
+    student = Observer(sandbox, "student")
+    printed = ""
+    try:
+        try:
+            sandbox.request("import", f"importing {module}.py")
+        except StudentError as error:
+            message = (f"importing {module}.py failed: {error.message()}\n"
+                       f"导入 {module}.py 失败（见上方错误信息）。")
+            results = fail_all(module, checks, message)
+        except SandboxError as error:
+            results = fail_all(module, checks, error.message())
+        else:
+            for check in checks:
+                results.append(run_check(check, student, reference))
+    finally:
+        printed = sandbox.close()
+
+    if train:
+        results += run_training(submission, module, source, training_checks, train_limits, reference)
+    printed = redact(printed, hidden)
+    if printed.strip():
+        for result in results:
+            if result.status == "failed" and ("while" in result.output or "Error" in result.output):
+                result.output += f"\n--- {module}.py printed (truncated) / 程序输出（截断）---\n{printed}"
+    return results, printed
+
+
+def run_check(check, student, reference) -> Result:
+    def failed(message):
+        return Result(check.module, check.kind, check.name, check.points, 0.0, "failed", message)
+    try:
+        check.run(student, reference)
+    except CheckFailure as failure:
+        return failed(str(failure))
+    except StudentError as error:
+        if error.kind == "NotImplementedError":
+            return failed(error.text)
+        return failed(f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。")
+    except SandboxError as error:
+        return failed(error.message())
+    return Result(check.module, check.kind, check.name, check.points, check.points, "passed", "")
+
+
+def run_training(submission, module, source, checks, limits, reference) -> list[Result]:
+    plan, reason = training_plan_or_reason(module, TRAINING["device"])
+    if plan is None:
+        return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
+                       f"skipped on {TRAINING['device']}: {reason}") for c in checks]
+    sandbox = Sandbox(submission, module, limits, slot=1)
+    sandbox.start(source)
+    try:
+        try:
+            sandbox.request("import", f"importing {module}.py")
+        except (StudentError, SandboxError) as error:
+            message = error.message()
+            return fail_all(module, checks, message)
+        return [run_check(c, Observer(sandbox, "student"), reference) for c in checks]
+    finally:
+        sandbox.close()
+
+
+def grade_submission(submission: Path, modules=MODULES, train: bool = True,
+                     limits: Limits | None = None, train_limits: Limits | None = None) -> GradeReport:
+    submission = Path(submission)
+    if not submission.is_dir():
+        raise GraderBroken(f"{submission} is not a readable folder")
+    limits = limits or Limits()
+    train_limits = train_limits or Limits(timeout=300.0, memory_mb=limits.memory_mb)
+    started = time.monotonic()
+    probes.warm_up()
+    report = GradeReport(str(submission))
+    hidden = hidden_lines()
+    for module in modules:
+        results, printed = grade_module(submission, module, train, limits, train_limits, hidden)
+        report.results += results
+        if printed.strip():
+            report.printed[module] = printed
+    report.execution_time = time.monotonic() - started
+    return report
+
+
+def configure(parser):
+    parser.add_argument("submission", help="folder with the student's module files")
+    parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
+    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    parser.add_argument("--timeout", type=float, default=Limits.timeout,
+                        help="seconds for all non-training checks of one network (default %(default)s)")
+    parser.add_argument("--train-timeout", type=float, default=300.0,
+                        help="seconds for the training check of one network (default %(default)s)")
+    parser.add_argument("--memory", type=int, default=Limits.memory_mb,
+                        help="memory cap in MB for the code of one network (default %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where training checks run (auto: cuda when available)")
+
+
+def resolve_device(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    import torch
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def main(args) -> int:
+    modules = MODULES
+    if args.only:
+        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
+        unknown = [m for m in modules if m not in NETWORKS]
+        if unknown:
+            print(f"grade: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
+                  file=sys.stderr)
+            return 2
+    submission = Path(args.submission)
+    if not submission.is_dir() or not os.access(submission, os.R_OK | os.X_OK):
+        print(f"grade: {submission} is not a readable folder", file=sys.stderr)
+        return 2
+    TRAINING["device"] = resolve_device(args.device)
+    try:
+        report = grade_submission(submission, modules, train=not args.no_train,
+                                  limits=Limits(args.timeout, args.memory),
+                                  train_limits=Limits(args.train_timeout, args.memory))
+    except GraderBroken as error:
+        print(f"grade: the grader could not run: {error}", file=sys.stderr)
+        return 3
+    print(report.text(args.lang))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.gradescope(), ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
+    return 0

@@ -1,0 +1,148 @@
+"""What a sandboxed child can be asked: observations of the student's module, never verdicts.
+
+Each probe takes JSON-able arguments and returns JSON-able data. The grader
+compares the data with the book in its own process.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from . import build
+from .trace import trace
+
+
+def seeded_input(shape, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(tuple(shape), generator=generator)
+
+
+def build_real(module, call: str, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return build.build(module, call, "cpu")
+
+
+class Probes:
+    def __init__(self, source: Path, module_name: str):
+        self.source, self.module_name, self.module = source, module_name, None
+
+    def do_import(self):
+        self.module = build.load_module(self.source.parent, self.module_name)
+        return sorted(name for name in vars(self.module) if not name.startswith("_"))
+
+    def do_table(self, call, input_shape):
+        rows = build.on_meta_or_cpu(build.layer_table, self.module, call, input_shape)
+        return [[row.name, list(row.shape)] for row in rows]
+
+    def do_params(self, call):
+        return build.parameter_count(build.build(self.module, call, "meta"))
+
+    def do_output_shape(self, call, input_shape):
+        return list(build.on_meta_or_cpu(build.output_shape, self.module, call, input_shape))
+
+    def do_trace(self, call, input_shape, mode="train"):
+        def work(model, shape, device):
+            model.train(mode == "train")
+            return trace(model, torch.empty(shape, device=device)).to_data()
+        return build.on_meta_or_cpu(work, self.module, call, input_shape)
+
+    def do_gradients(self, call, input_shape, seed=0):
+        model = build_real(self.module, call, seed)
+        model.train()
+        out = model(seeded_input(input_shape, seed))
+        (out.float() ** 2).mean().backward()
+        return [[name, list(p.shape), p.grad is not None and bool(p.grad.abs().sum() > 0)]
+                for name, p in model.named_parameters()]
+
+    def do_outputs(self, call, input_shapes, seed=0, mode="eval", reseed=None):
+        """Outputs for several inputs built from one seeded batch: batch i is its first n rows."""
+        model = build_real(self.module, call, seed)
+        model.train(mode == "train")
+        largest = max(input_shapes, key=lambda s: s[0])
+        x = seeded_input(largest, seed + 1)
+        results = []
+        with torch.no_grad():
+            for i, shape in enumerate(input_shapes):
+                if reseed is not None:
+                    torch.manual_seed(reseed[i])
+                results.append(model(x[: shape[0]]).tolist())
+        return results
+
+    def do_residual_identity(self, call, input_shape, seed=0):
+        """Silence the main branch (BatchNorm scale and shift 0) and return input, output and 1x1 convs."""
+        model = build_real(self.module, call, seed)
+        norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        with torch.no_grad():
+            for norm in norms:
+                if norm.weight is not None:
+                    norm.weight.zero_()
+                    norm.bias.zero_()
+            x = seeded_input(input_shape, seed + 1)
+            y = model(x)
+        one_by_one = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)]
+        return {"norms": len(norms), "input": x.tolist(), "output": y.tolist(),
+                "shortcuts": [{"weight": m.weight.detach().flatten(1).tolist(),
+                               "bias": m.bias.tolist() if m.bias is not None else None,
+                               "stride": list(m.stride)} for m in one_by_one]}
+
+    def do_minimum(self, call, input_shape, seed=0):
+        model = build_real(self.module, call, seed)
+        with torch.no_grad():
+            y = model(seeded_input(input_shape, seed + 1))
+        return {"shape": list(y.shape), "min": float(y.min())}
+
+    def do_train(self, device="cpu", seed=0):
+        from . import train
+        model = build.build(self.module, build_call(self.module_name), "cpu")
+        return train.run_training_check(model, self.module_name, device, seed=seed)
+
+
+def build_call(module_name: str) -> str:
+    from .spec import NETWORKS
+    return NETWORKS[module_name].call
+
+
+def serve(requests: int, replies: int, source: Path, module_name: str) -> None:
+    from .sandbox import describe_student_exception, receive, send
+    torch.set_num_threads(1)
+    probes = Probes(source, module_name)
+    while True:
+        try:
+            request = receive(requests)
+        except (EOFError, OSError, ValueError, struct.error):
+            os._exit(0)
+        if request.get("op") == "exit":
+            os._exit(0)
+        handler = getattr(probes, f"do_{request.get('op')}")
+        try:
+            reply = {"ok": True, "result": handler(**request.get("args", {}))}
+            json.dumps(reply)
+        except BaseException as error:   # SystemExit and KeyboardInterrupt from student code too
+            reply = {"ok": False, "error": describe_student_exception(error, source)}
+        send(replies, reply)
+
+
+def warm_up() -> None:
+    """Run every kind of layer once on the meta device, in the grading process.
+
+    The first meta-device call of each operation imports a good part of torch
+    lazily (about a second). Doing it once here, before any child is forked,
+    spares every sandbox that cost. Only meta tensors: no arithmetic, no
+    thread pools, so forking stays safe.
+    """
+    with torch.device("meta"):
+        net = nn.Sequential(
+            nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.Sigmoid(),
+            nn.MaxPool2d(2), nn.AvgPool2d(2, padding=1), nn.AdaptiveAvgPool2d((2, 2)),
+            nn.Dropout(0.5), nn.Flatten(), nn.Linear(8, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+        x = torch.empty(2, 1, 8, 8)
+    for training in (True, False):
+        net.train(training)
+        trace(net, x)
+        y = torch.empty(2, 3, 4, 4, device="meta")
+        torch.relu(torch.cat((y, y), dim=1) + y.repeat(1, 2, 1, 1))
