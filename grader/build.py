@@ -55,16 +55,23 @@ def evaluate_call(module: ModuleType, call: str):
     return function(*args, **kwargs)
 
 
-def as_module(built) -> nn.Module:
+class SubmissionMistake(Exception):
+    """A mistake the kit diagnoses itself (e.g. a wrong return type); its message is for the student."""
+
+
+def as_module(built, call: str) -> nn.Module:
     """Students may return a list of blocks (the book's ``resnet_block`` does): run it as a Sequential."""
-    if isinstance(built, (list, tuple)) and all(isinstance(m, nn.Module) for m in built):
+    if isinstance(built, (list, tuple)) and built and all(isinstance(m, nn.Module) for m in built):
         return nn.Sequential(*built)
+    if not isinstance(built, nn.Module):
+        raise SubmissionMistake(f"{call} returned {type(built).__name__} {str(built)[:60]!r}; it must return "
+                                f"an nn.Module (an nn.Sequential for a network)\n{call} 必须返回 nn.Module")
     return built
 
 
 def build(module: ModuleType, call: str, device: str = "meta") -> nn.Module:
     with torch.device(device):
-        return as_module(evaluate_call(module, call))
+        return as_module(evaluate_call(module, call), call)
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -83,7 +90,9 @@ class LayerError(Exception):
 def layer_table(model: nn.Module, input_shape, device: str = "meta") -> list[LayerRow]:
     """Run ``input_shape`` through the top-level layers in order, as the book's printing loop does."""
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"expected an nn.Sequential, got {type(model).__name__}")
+        raise SubmissionMistake(f"the network is a {type(model).__name__}; the book's networks are "
+                                "nn.Sequential models whose top-level layers print the table\n"
+                                "网络应为 nn.Sequential")
     x = torch.empty(input_shape, device=device)
     rows = []
     with torch.no_grad():

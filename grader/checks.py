@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 
 from . import strategies
 from .report import CheckFailure, bilingual
@@ -47,14 +47,15 @@ BEHAVIOUR_INPUT = {
     "resnet": ("resnet18()", (2, 1, 64, 64)),
 }
 HAS_DROPOUT = {"alexnet", "vgg", "nin"}
-PROPERTY_EXAMPLES = 12
+PROPERTY_EXAMPLES = 20
 
 
 class Observer:
     """Asks one sandbox for observations, caching them (the reference is asked once per process)."""
 
-    def __init__(self, sandbox, label: str):
+    def __init__(self, sandbox, label: str, device: str = "cpu"):
         self.sandbox, self.label, self.cache = sandbox, label, {}
+        self.device = device          # where the training check trains
 
     def ask(self, op: str, activity: str, **args):
         key = (op, repr(sorted(args.items())))
@@ -150,6 +151,7 @@ def network_structure(module, mode):
 
 PROPERTY_SETTINGS = settings(max_examples=PROPERTY_EXAMPLES, derandomize=True, deadline=None,
                              database=None, verbosity=Verbosity.quiet, print_blob=False,
+                             report_multiple_bugs=False,
                              phases=(Phase.explicit, Phase.generate, Phase.shrink),
                              suppress_health_check=list(HealthCheck))
 
@@ -170,12 +172,18 @@ def same_as_reference(call, shape, student, reference):
     compare_traces(call, shape, "train", student, reference)
 
 
-def builder_property(strategy, what):
+def builder_property(strategy, what, edge_cases=()):
+    def examples(test):
+        for case in edge_cases:
+            test = example(case)(test)
+        return test
+
     def check(student, reference):
         failures = []
 
         @PROPERTY_SETTINGS
         @given(strategy)
+        @examples
         def prop(example):
             call, shape = example
             try:
@@ -316,9 +324,9 @@ def residual_identity(configs):
 
 def training(module):
     def check(student, reference):
-        result = student.ask("train", f"training {NETWORKS[module].call}", device=TRAINING["device"])
+        result = student.ask("train", f"training {NETWORKS[module].call}", device=student.device)
         if not isinstance(result, dict) or "test_acc" not in result or "target" not in result:
-            raise CheckFailure("the training run returned no result / 训练没有返回结果")
+            raise CheckFailure("the training run returned no result\n训练没有返回结果")
         acc, target = float(result["test_acc"]), float(result["target"])
         if not acc >= target:
             raise CheckFailure(bilingual(
@@ -326,9 +334,6 @@ def training(module):
                 f"held-out images) the test accuracy is {acc:.3f}; the reference reaches at least {target:.3f}.",
                 f"短时间训练后测试准确率为 {acc:.3f}，参考实现至少能达到 {target:.3f}。"))
     return check
-
-
-TRAINING = {"device": "cpu"}
 
 
 # -- the table of checks -----------------------------------------------------
@@ -349,7 +354,8 @@ def network_checks(module: str) -> list[Check]:
     builders = [name for name in spec.student_names if name in strategies.BUILDERS]
     for name in builders:
         checks.append(Check(module, "property", f"{name}(...) on random configurations",
-                            builder_property(strategies.BUILDERS[name], f"{name}(...)")))
+                            builder_property(strategies.BUILDERS[name], f"{name}(...)",
+                                             strategies.EDGE_CASES.get(name, ()))))
     if not builders:
         checks.append(Check(module, "property", f"{spec.call} for other batch sizes",
                             builder_property(strategies.network(spec.call, spec.input_shape), spec.call)))

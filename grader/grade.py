@@ -7,16 +7,18 @@ points and every failed check with expected / found / where / hint.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import re
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import probes
-from .checks import ALL_CHECKS, KINDS, TRAINING, Observer
+from .checks import ALL_CHECKS, Observer
 from .report import CheckFailure
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
@@ -86,11 +88,16 @@ class GradeReport:
             spec = NETWORKS[module]
             got, total = sum(r.score for r in results), sum(r.max_score for r in results)
             lines.append(f"\n== {spec.title} ({module}.py): {got:g} / {total:g} {'分' if zh else 'points'}")
+            previous = None
             for r in results:
                 mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
                 lines.append(f"  [{mark}] {r.kind:<9} {r.name}  ({r.score:g}/{r.max_score:g})")
                 if r.status != "passed" and r.output:
-                    lines += ["         " + line for line in localise(r.output, lang).splitlines()]
+                    if r.output == previous:
+                        lines.append("         " + ("（同上）" if zh else "(same as above)"))
+                    else:
+                        lines += ["         " + line for line in localise(r.output, lang).splitlines()]
+                    previous = r.output
         lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
                      f"   ({self.execution_time:.1f} s)")
         return "\n".join(lines)
@@ -180,7 +187,7 @@ def fail_all(module, checks, message, status="failed") -> list[Result]:
 
 
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
-                 hidden: set[str]) -> tuple[list[Result], str]:
+                 hidden: set[str], device: str = "cpu") -> tuple[list[Result], str]:
     checks = [c for c in ALL_CHECKS[module] if c.kind != "training"]
     training_checks = [c for c in ALL_CHECKS[module] if c.kind == "training"]
     results: list[Result] = []
@@ -198,8 +205,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         try:
             sandbox.request("import", f"importing {module}.py")
         except StudentError as error:
-            message = (f"importing {module}.py failed: {error.message()}\n"
-                       f"导入 {module}.py 失败（见上方错误信息）。")
+            message = (f"importing {module}.py failed: {explain_student_error(error)}\n"
+                       f"导入 {module}.py 失败。")
             results = fail_all(module, checks, message)
         except SandboxError as error:
             results = fail_all(module, checks, error.message())
@@ -210,7 +217,7 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         printed = sandbox.close()
 
     if train:
-        results += run_training(submission, module, source, training_checks, train_limits, reference)
+        results += run_training(submission, module, source, training_checks, train_limits, reference, device)
     printed = redact(printed, hidden)
     if printed.strip():
         for result in results:
@@ -227,19 +234,36 @@ def run_check(check, student, reference) -> Result:
     except CheckFailure as failure:
         return failed(str(failure))
     except StudentError as error:
-        if error.kind == "NotImplementedError":
-            return failed(error.text)
-        return failed(f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。")
+        return failed(explain_student_error(error))
     except SandboxError as error:
         return failed(error.message())
+    except GraderBroken:
+        raise
+    except Exception as error:    # a grader bug must cost the student nothing but this check
+        print(f"grader: internal error in check {check.module}/{check.name}: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return failed(f"the grader could not complete this check ({type(error).__name__}); "
+                      "tell your instructor\n评分程序无法完成此项检查，请联系老师。")
     return Result(check.module, check.kind, check.name, check.points, check.points, "passed", "")
 
 
-def run_training(submission, module, source, checks, limits, reference) -> list[Result]:
-    plan, reason = training_plan_or_reason(module, TRAINING["device"])
+def explain_student_error(error: StudentError) -> str:
+    if error.kind in ("NotImplementedError", "SubmissionMistake"):
+        return error.text
+    if error.kind == "MemoryError" or "allocate" in error.text:
+        return (f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
+                f"by default ({error.message()})\n内存超出限制。")
+    if error.kind == "OSError" and "File too large" in error.text:
+        return ("the code printed more output than allowed (8 MB); printing failed\n"
+                "程序输出过多（超过 8 MB）。")
+    return f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。"
+
+
+def run_training(submission, module, source, checks, limits, reference, device) -> list[Result]:
+    plan, reason = training_plan_or_reason(module, device)
     if plan is None:
         return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
-                       f"skipped on {TRAINING['device']}: {reason}") for c in checks]
+                       f"skipped on {device}: {reason}") for c in checks]
     sandbox = Sandbox(submission, module, limits, slot=1)
     sandbox.start(source)
     try:
@@ -248,13 +272,36 @@ def run_training(submission, module, source, checks, limits, reference) -> list[
         except (StudentError, SandboxError) as error:
             message = error.message()
             return fail_all(module, checks, message)
-        return [run_check(c, Observer(sandbox, "student"), reference) for c in checks]
+        return [run_check(c, Observer(sandbox, "student", device), reference) for c in checks]
     finally:
         sandbox.close()
 
 
+# Grading is deterministic, so a module file already graded in this process (a class
+# hands in many untouched stubs and many copies of the same code) is not graded again.
+RESULTS_CACHE: dict[tuple, tuple[list[Result], str]] = {}
+
+
+def grade_module_cached(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
+                        hidden: set[str], device: str) -> tuple[list[Result], str]:
+    path = submission / f"{module}.py"
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+            raise OSError
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return grade_module(submission, module, train, limits, train_limits, hidden, device)
+    key = (module, digest, train, device, limits.timeout, limits.memory_mb, train_limits.timeout)
+    if key not in RESULTS_CACHE:
+        RESULTS_CACHE[key] = grade_module(submission, module, train, limits, train_limits, hidden, device)
+    results, printed = RESULTS_CACHE[key]
+    return [dataclasses.replace(r) for r in results], printed
+
+
 def grade_submission(submission: Path, modules=MODULES, train: bool = True,
-                     limits: Limits | None = None, train_limits: Limits | None = None) -> GradeReport:
+                     limits: Limits | None = None, train_limits: Limits | None = None,
+                     device: str = "cpu") -> GradeReport:
+    """Grade the modules of ``submission``; training checks run on ``device`` ("cpu" or "cuda")."""
     submission = Path(submission)
     if not submission.is_dir():
         raise GraderBroken(f"{submission} is not a readable folder")
@@ -265,7 +312,7 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     report = GradeReport(str(submission))
     hidden = hidden_lines()
     for module in modules:
-        results, printed = grade_module(submission, module, train, limits, train_limits, hidden)
+        results, printed = grade_module_cached(submission, module, train, limits, train_limits, hidden, device)
         report.results += results
         if printed.strip():
             report.printed[module] = printed
@@ -309,11 +356,11 @@ def main(args) -> int:
     if not submission.is_dir() or not os.access(submission, os.R_OK | os.X_OK):
         print(f"grade: {submission} is not a readable folder", file=sys.stderr)
         return 2
-    TRAINING["device"] = resolve_device(args.device)
     try:
         report = grade_submission(submission, modules, train=not args.no_train,
                                   limits=Limits(args.timeout, args.memory),
-                                  train_limits=Limits(args.train_timeout, args.memory))
+                                  train_limits=Limits(args.train_timeout, args.memory),
+                                  device=resolve_device(args.device))
     except GraderBroken as error:
         print(f"grade: the grader could not run: {error}", file=sys.stderr)
         return 3

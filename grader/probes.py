@@ -22,14 +22,23 @@ def seeded_input(shape, seed: int) -> torch.Tensor:
     return torch.randn(tuple(shape), generator=generator)
 
 
-def build_real(module, call: str, seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    return build.build(module, call, "cpu")
-
-
 class Probes:
     def __init__(self, source: Path, module_name: str):
         self.source, self.module_name, self.module = source, module_name, None
+        self.built: dict = {}
+
+    def build_real(self, call: str, seed: int) -> nn.Module:
+        """A real CPU model, built once per (call, seed) and reset to its initial state on every use."""
+        key = (call, seed)
+        if key not in self.built:
+            torch.manual_seed(seed)
+            model = build.build(self.module, call, "cpu")
+            self.built[key] = (model, {k: v.clone() for k, v in model.state_dict().items()})
+        model, initial = self.built[key]
+        model.load_state_dict(initial)
+        model.zero_grad(set_to_none=True)
+        model.train()
+        return model
 
     def do_import(self):
         self.module = build.load_module(self.source.parent, self.module_name)
@@ -52,7 +61,7 @@ class Probes:
         return build.on_meta_or_cpu(work, self.module, call, input_shape)
 
     def do_gradients(self, call, input_shape, seed=0):
-        model = build_real(self.module, call, seed)
+        model = self.build_real(call, seed)
         model.train()
         out = model(seeded_input(input_shape, seed))
         (out.float() ** 2).mean().backward()
@@ -61,7 +70,7 @@ class Probes:
 
     def do_outputs(self, call, input_shapes, seed=0, mode="eval", reseed=None):
         """Outputs for several inputs built from one seeded batch: batch i is its first n rows."""
-        model = build_real(self.module, call, seed)
+        model = self.build_real(call, seed)
         model.train(mode == "train")
         largest = max(input_shapes, key=lambda s: s[0])
         x = seeded_input(largest, seed + 1)
@@ -75,7 +84,7 @@ class Probes:
 
     def do_residual_identity(self, call, input_shape, seed=0):
         """Silence the main branch (BatchNorm scale and shift 0) and return input, output and 1x1 convs."""
-        model = build_real(self.module, call, seed)
+        model = self.build_real(call, seed)
         norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         with torch.no_grad():
             for norm in norms:
@@ -91,7 +100,7 @@ class Probes:
                                "stride": list(m.stride)} for m in one_by_one]}
 
     def do_minimum(self, call, input_shape, seed=0):
-        model = build_real(self.module, call, seed)
+        model = self.build_real(call, seed)
         with torch.no_grad():
             y = model(seeded_input(input_shape, seed + 1))
         return {"shape": list(y.shape), "min": float(y.min())}

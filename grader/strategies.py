@@ -71,3 +71,16 @@ def network(call: str, input_shape, min_batch: int = 1):
 
 BUILDERS = {"vgg_block": vgg_block(), "vgg": vgg(), "nin_block": nin_block(),
             "Inception": inception(), "Residual": residual(), "resnet_block": resnet_block()}
+
+# Configurations a random draw easily misses, tried first: arguments that
+# leave shapes alone, where a builder that ignores them is not caught by shapes.
+EDGE_CASES = {
+    "Residual": [("Residual(3, 3, use_1x1conv=True, strides=1)", (2, 3, 4, 4)),
+                 ("Residual(2, 4, use_1x1conv=True, strides=2)", (2, 2, 5, 5))],
+    "resnet_block": [("resnet_block(4, 4, 2, first_block=False)", (2, 4, 4, 4)),
+                     ("resnet_block(2, 2, 3, first_block=True)", (2, 2, 4, 4))],
+    "nin_block": [("nin_block(2, 3, kernel_size=3, strides=2, padding=1)", (2, 2, 7, 7))],
+    "vgg_block": [("vgg_block(3, 2, 2)", (2, 2, 4, 4))],
+    "vgg": [("vgg(((2, 4), (1, 2)))", (2, 1, 28, 28))],
+    "Inception": [("Inception(3, 2, (2, 2), (2, 2), 2)", (2, 3, 4, 4))],
+}

@@ -115,7 +115,11 @@ def clamp_attrs(args, kwargs):
     return {"min": get(args, kwargs, 1, "min", None), "max": get(args, kwargs, 2, "max", None)}
 
 
-ATTRS = {"conv2d": conv_attrs, "linear": linear_attrs, "batch_norm": batch_norm_attrs,
+def no_attrs(args, kwargs):
+    return {}
+
+
+ATTRS = {"reshape": no_attrs, "conv2d": conv_attrs, "linear": linear_attrs, "batch_norm": batch_norm_attrs,
          "dropout": dropout_attrs, "max_pool2d": max_pool_attrs, "avg_pool2d": avg_pool_attrs,
          "adaptive_avg_pool2d": adaptive_pool_attrs, "adaptive_max_pool2d": adaptive_pool_attrs,
          "cat": cat_attrs, "clamp": clamp_attrs}

@@ -1,0 +1,140 @@
+"""The hidden grader: full marks for every correct style, points lost for every mutant, isolation.
+
+The corpus (mutants and alternative correct submissions) is in tests/corpus.
+Grading runs in this process through ``grade_submission``; each network is
+still graded in its own sandboxed child, as on the command line.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.checks import ALL_CHECKS, POINTS
+from grader.grade import grade_submission
+from grader.sandbox import Limits
+from grader.spec import MODULES
+from tests.corpus.mutants import MUTANTS, materialize
+
+ROOT = Path(__file__).resolve().parent.parent
+ALTERNATIVES = sorted(p for p in (ROOT / "tests" / "corpus" / "alternatives").iterdir() if p.is_dir())
+NON_TRAINING = {m: sum(v for k, v in POINTS[m].items() if k != "training") for m in MODULES}
+
+
+def failed(report):
+    return [(r.module, r.name, r.output[:300]) for r in report.results if r.status == "failed"]
+
+
+def test_points_add_up_to_100():
+    assert sum(sum(p.values()) for p in POINTS.values()) == 100
+    for module, checks in ALL_CHECKS.items():
+        assert sum(c.points for c in checks) == pytest.approx(sum(POINTS[module].values()))
+
+
+def test_solutions_get_every_non_training_point():
+    report = grade_submission(ROOT / "solutions", train=False)
+    assert failed(report) == []
+    assert report.score == report.max_score == sum(NON_TRAINING.values())
+
+
+def test_stubs_score_exactly_zero_with_the_stub_message():
+    report = grade_submission(ROOT / "exercises", train=False)
+    assert report.score == 0 and report.max_score == sum(NON_TRAINING.values())
+    assert all("is not implemented yet" in r.output for r in report.results), failed(report)
+
+
+@pytest.mark.parametrize("style", ALTERNATIVES, ids=lambda p: p.name)
+def test_alternative_correct_styles_get_full_marks(style):
+    report = grade_submission(style, train=False)
+    assert failed(report) == []
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
+def test_every_mutant_loses_points_on_its_own_network(mutant, tmp_path):
+    submission = materialize(mutant, tmp_path / "submission")
+    report = grade_submission(submission, modules=(mutant.module,), train=False)
+    assert report.score < NON_TRAINING[mutant.module], f"{mutant.id} went unnoticed: {mutant.description}"
+
+
+@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.invisible][:2], ids=lambda m: m.id)
+def test_a_mutant_costs_points_only_on_its_network(mutant, tmp_path):
+    report = grade_submission(materialize(mutant, tmp_path / "s"), train=False)
+    lost = {r.module for r in report.results if r.status == "failed"}
+    assert lost == {mutant.module}
+
+
+def test_grading_is_deterministic(tmp_path):
+    mutant = next(m for m in MUTANTS if m.module == "resnet" and m.invisible)
+    submission = materialize(mutant, tmp_path / "s")
+    first = grade_submission(submission, modules=("resnet",), train=False)
+    second = grade_submission(submission, modules=("resnet",), train=False)
+    assert [(r.name, r.score, r.output) for r in first.results] == \
+           [(r.name, r.score, r.output) for r in second.results]
+
+
+# -- isolation: every way a module can go wrong costs only that module -------
+
+ISOLATION = {
+    "exception at import": ("raise RuntimeError('boom')\n", "RuntimeError: boom"),
+    "SystemExit from the builder": ("def lenet():\n    raise SystemExit(0)\n", "SystemExit"),
+    "os._exit while building": ("import os\ndef lenet():\n    os._exit(0)\n", "exited (exit code 0)"),
+    "infinite loop at import": ("while True:\n    pass\n", "timed out after 4 s while importing lenet.py"),
+    "memory hog": ("def lenet():\n    hog = []\n    while True:\n        hog.append(bytearray(10**8))\n",
+                   "ran out of memory"),
+    "syntax error": ("def lenet(:\n    pass\n", "SyntaxError"),
+    "wrong return type": ("def lenet():\n    return [1, 2, 3]\n", "lenet() returned list"),
+    "returns a tensor": ("import torch\ndef lenet():\n    return torch.zeros(3)\n", "returned Tensor"),
+}
+
+
+@pytest.mark.parametrize("case", ISOLATION, ids=str)
+def test_a_broken_module_scores_zero_with_a_clear_message(case, tmp_path):
+    source, message = ISOLATION[case]
+    for module in MODULES:
+        (tmp_path / f"{module}.py").write_text((ROOT / "solutions" / f"{module}.py").read_text())
+    (tmp_path / "lenet.py").write_text(source)
+    report = grade_submission(tmp_path, modules=("lenet", "batch_norm"), train=False,
+                              limits=Limits(timeout=4, memory_mb=1024))
+    lenet = [r for r in report.results if r.module == "lenet"]
+    assert sum(r.score for r in lenet) == 0
+    assert message in lenet[0].output, lenet[0].output
+    assert all(r.status == "passed" for r in report.results if r.module == "batch_norm")
+
+
+def test_a_missing_file_scores_zero_for_that_network_only(tmp_path):
+    (tmp_path / "batch_norm.py").write_text((ROOT / "solutions" / "batch_norm.py").read_text())
+    report = grade_submission(tmp_path, modules=("lenet", "batch_norm"), train=False)
+    assert {r.module for r in report.results if r.status == "failed"} == {"lenet"}
+    assert "lenet.py is missing" in report.results[0].output
+
+
+# -- the command line contract ----------------------------------------------
+
+def grade_cli(*args):
+    return subprocess.run([sys.executable, "-m", "grader", "grade", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_writes_gradescope_results(tmp_path):
+    (tmp_path / "lenet.py").write_text("print('x' * 10**6)\n" + (ROOT / "solutions" / "lenet.py").read_text())
+    results = tmp_path / "results.json"
+    run = grade_cli(str(tmp_path), "--no-train", "--json", str(results), "--lang", "zh")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(results.read_text())
+    assert results.stat().st_size < 1_000_000
+    assert set(data) >= {"score", "max_score", "execution_time", "tests"}
+    assert data["max_score"] == sum(NON_TRAINING.values())
+    assert data["score"] == NON_TRAINING["lenet"]
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "tags"}
+        assert test["status"] in ("passed", "failed")
+        module, kind = test["tags"]
+        assert module in MODULES and kind in ("shapes", "params", "structure", "property", "behaviour", "training")
+    assert "总分" in run.stdout
+
+
+@pytest.mark.parametrize("args", [["/nonexistent/folder"], ["solutions", "--only", "lenet,nope"]])
+def test_cli_fails_only_when_the_grader_cannot_run(args):
+    run = grade_cli(*args, "--no-train")
+    assert run.returncode == 2 and run.stderr.strip()
