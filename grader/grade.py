@@ -42,6 +42,7 @@ class Result:
     score: float
     status: str               # passed | failed | skipped
     output: str = ""
+    crashed: bool = False     # failed because the code raised, hung or died (its output may explain)
 
     def gradescope(self) -> dict:
         return {"name": f"{self.module}: {self.name}", "score": round(self.score, 4),
@@ -182,8 +183,8 @@ def training_plan_or_reason(module: str, device: str):
     return plan, ""
 
 
-def fail_all(module, checks, message, status="failed") -> list[Result]:
-    return [Result(module, c.kind, c.name, c.points, 0.0, status, message) for c in checks]
+def fail_all(module, checks, message) -> list[Result]:
+    return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=True) for c in checks]
 
 
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
@@ -221,18 +222,18 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     printed = redact(printed, hidden)
     if printed.strip():
         for result in results:
-            if result.status == "failed" and ("while" in result.output or "Error" in result.output):
+            if result.crashed:
                 result.output += f"\n--- {module}.py printed (truncated) / 程序输出（截断）---\n{printed}"
     return results, printed
 
 
 def run_check(check, student, reference) -> Result:
-    def failed(message):
-        return Result(check.module, check.kind, check.name, check.points, 0.0, "failed", message)
+    def failed(message, crashed=True):
+        return Result(check.module, check.kind, check.name, check.points, 0.0, "failed", message, crashed)
     try:
         check.run(student, reference)
     except CheckFailure as failure:
-        return failed(str(failure))
+        return failed(str(failure), crashed=False)
     except StudentError as error:
         return failed(explain_student_error(error))
     except SandboxError as error:

@@ -29,7 +29,8 @@ RENAMED = {"relu_": "relu", "sigmoid_": "sigmoid", "add_": "add", "__add__": "ad
            "__radd__": "add", "view": "reshape", "flatten": "reshape", "reshape": "reshape",
            "dropout_": "dropout", "tanh_": "tanh", "mul_": "mul", "__mul__": "mul", "__imul__": "mul",
            "__rmul__": "mul", "clamp_min": "clamp", "clamp_": "clamp", "clamp_min_": "clamp",
-           "max_pool2d_with_indices": "max_pool2d"}
+           "max_pool2d_with_indices": "max_pool2d", "concat": "cat", "concatenate": "cat",
+           "flatten_": "reshape", "sub_": "sub", "__sub__": "sub", "__isub__": "sub"}
 COMMUTATIVE = {"add", "mul"}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.checks import ALL_CHECKS, POINTS
-from grader.grade import grade_submission
+from grader.grade import RESULTS_CACHE, grade_submission
 from grader.sandbox import Limits
 from grader.spec import MODULES
 from tests.corpus.mutants import MUTANTS, materialize
@@ -68,6 +68,7 @@ def test_grading_is_deterministic(tmp_path):
     mutant = next(m for m in MUTANTS if m.module == "resnet" and m.invisible)
     submission = materialize(mutant, tmp_path / "s")
     first = grade_submission(submission, modules=("resnet",), train=False)
+    RESULTS_CACHE.clear()             # grade it again for real, in fresh children
     second = grade_submission(submission, modules=("resnet",), train=False)
     assert [(r.name, r.score, r.output) for r in first.results] == \
            [(r.name, r.score, r.output) for r in second.results]
