@@ -1,0 +1,932 @@
+"""``python -m grader batch SUBMISSIONS --out DIR``: grade a whole class.
+
+``SUBMISSIONS`` holds one folder or one ``.zip`` per student, named by the
+student's id. The module files may sit at the top or deeper (a zipped
+``exercises/`` folder, a whole bundle): see ``choose``. For every student
+``DIR/students/ID/`` receives ``results.json`` (Gradescope's format, as
+``grade --json`` writes it), ``report.txt`` and ``batch.json`` (what was
+graded, with which options); ``DIR`` receives ``grades.csv`` (student, total,
+points per network), ``summary.txt`` and ``summary.png`` (the checks failed
+most often by the students who attempted the network: the mistakes worth a
+lecture).
+
+Speed. Grading is deterministic, so a module file is graded once per batch
+however many students hand it in (the untouched stubs, copies of the same
+code): the unit of work is one distinct (module, file content) pair. ``--jobs``
+worker processes, forked once, each keep a warm torch, the reference's
+observations and the grader's caches for the whole batch; they take the
+distinct files in the order the students need them, so students finish one
+after another and the progress bar can tell the time left.
+
+Robustness. A student's file that hangs, crashes or floods memory costs that
+student the checks of that network (the sandbox's limits); a worker that
+dies or overruns its watchdog is killed with its sandboxes and replaced, and
+the file is reported as not graded (``status: error`` in ``grades.csv``, graded
+again on the next run). Zip archives are checked before anything is
+extracted: path traversal, absolute paths, links, special files, encrypted
+members and zip bombs reject that student's archive with a clear message.
+A rerun skips every student whose submission and options are unchanged,
+unless ``--force``. Only an error of the grader itself (``GraderBroken``)
+stops the batch; what was graded stays written.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import re
+import signal
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .spec import MODULES, NETWORKS
+
+MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
+SKIP_DIRS = {"__MACOSX", "__pycache__", ".venv", "venv", "env", "site-packages", "node_modules", ".git"}
+MAX_DEPTH = 6                          # how deep a module file may sit in a submission
+
+# Zip archives: what an honest submission never needs.
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MAX_TOTAL = 1 << 30                # 1 GiB declared, uncompressed
+ZIP_MAX_RATIO = 200                    # uncompressed / compressed, for anything bigger than ZIP_RATIO_FLOOR
+ZIP_RATIO_FLOOR = 10 << 20
+
+STUB_MARK = "is not implemented yet"   # the stubs' message (grader/stubgen.py)
+MISSING_MARK = "is missing from the submission"   # the sandbox's message for a missing file
+
+
+# -- finding a student's files ---------------------------------------------------------------
+
+def rank(parts: tuple[str, ...]) -> tuple:
+    """Which of several copies of a module to grade: the shallowest, an ``exercises/`` one first."""
+    return (len(parts), 0 if len(parts) > 1 and parts[-2] == "exercises" else 1, parts)
+
+
+def ignored(parts: tuple[str, ...]) -> bool:
+    return any(p in SKIP_DIRS or p.startswith(".") for p in parts[:-1]) or parts[-1].startswith("._")
+
+
+def choose(paths: list[tuple[str, ...]], modules) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """For each module, the path (as parts) to grade among ``paths``, and notes on the choices."""
+    chosen, notes = {}, []
+    for module in modules:
+        candidates = sorted((p for p in paths if p[-1] == f"{module}.py" and len(p) <= MAX_DEPTH
+                             and not ignored(p)), key=rank)
+        if candidates:
+            chosen[module] = candidates[0]
+            if len(candidates) > 1:
+                notes.append(f"several {module}.py ({', '.join('/'.join(c) for c in candidates[:4])}): "
+                             f"graded {'/'.join(candidates[0])}")
+    return chosen, notes
+
+
+def find_modules(folder: Path, modules=MODULES) -> tuple[dict[str, Path], list[str]]:
+    """The module files of a submission folder, wherever they sit (links are not followed)."""
+    folder = Path(folder)
+    paths = []
+    for directory, dirs, files in os.walk(folder, followlinks=False):
+        rel = Path(directory).relative_to(folder).parts
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+                         and len(rel) + 1 < MAX_DEPTH)
+        paths += [rel + (name,) for name in files if name.endswith(".py")]
+    chosen, notes = choose(paths, modules)
+    return {m: folder.joinpath(*parts) for m, parts in chosen.items()}, notes
+
+
+class ZipRejected(Exception):
+    """The archive is refused as a whole; the message says why, for the student and the teacher."""
+
+
+def member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
+    """The member's path as parts; raises ZipRejected for absolute paths, traversal and links."""
+    name = info.filename
+    if "\0" in name:
+        raise ZipRejected(f"member {name!r} has a NUL byte in its name")
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":"):
+        raise ZipRejected(f"member {name!r} has an absolute path")
+    parts = tuple(p for p in PurePosixPath(posix).parts if p not in ("", "."))
+    if ".." in parts:
+        raise ZipRejected(f"member {name!r} leaves the archive's folder (path traversal)")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise ZipRejected(f"member {name!r} is a symbolic link")
+    if mode and stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ZipRejected(f"member {name!r} is a special file (device, pipe or socket)")
+    return parts
+
+
+def unpack_zip(archive: Path, dest: Path, modules=MODULES) -> tuple[dict[str, Path], list[str], dict[str, str]]:
+    """Check the whole archive, then extract only the module files to grade into ``dest`` (flat).
+
+    Returns (module -> extracted file, notes, module -> member name). Raises ZipRejected.
+    """
+    try:
+        handle = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ZipRejected(f"not a readable zip archive ({error})") from None
+    with handle:
+        infos = handle.infolist()
+        if len(infos) > ZIP_MAX_MEMBERS:
+            raise ZipRejected(f"{len(infos):,} members (limit {ZIP_MAX_MEMBERS:,}): a zip bomb, or far more "
+                              "than your code")
+        total = sum(i.file_size for i in infos)
+        packed = max(1, Path(archive).stat().st_size)
+        if total > ZIP_MAX_TOTAL or (total > ZIP_RATIO_FLOOR and total / packed > ZIP_MAX_RATIO):
+            raise ZipRejected(f"it would unpack to {total / 2**20:,.0f} MB from {packed / 2**20:,.1f} MB "
+                              f"(limits {ZIP_MAX_TOTAL >> 20:,} MB, ratio {ZIP_MAX_RATIO}): a zip bomb, or "
+                              "more than your code (a virtual environment, data sets?)")
+        files = {}
+        for info in infos:
+            parts = member_parts(info)
+            if info.flag_bits & 0x1:
+                raise ZipRejected(f"member {info.filename!r} is encrypted (password-protected)")
+            if parts and not info.is_dir():
+                files[parts] = info
+        chosen, notes = choose(list(files), modules)
+        dest.mkdir(parents=True, exist_ok=True)
+        extracted, members = {}, {}
+        for module, parts in chosen.items():
+            info = files[parts]
+            if info.file_size > MAX_SOURCE_BYTES:
+                raise ZipRejected(f"{'/'.join(parts)} is {info.file_size:,} bytes (limit {MAX_SOURCE_BYTES:,})")
+            target = dest / f"{module}.py"
+            with handle.open(info) as source, open(target, "wb") as out:
+                data = source.read(MAX_SOURCE_BYTES + 1)   # never more than that, whatever the header says
+                if len(data) > MAX_SOURCE_BYTES:
+                    raise ZipRejected(f"{'/'.join(parts)} unpacks to more than {MAX_SOURCE_BYTES:,} bytes")
+                out.write(data)
+            extracted[module], members[module] = target, "/".join(parts)
+    return extracted, notes, members
+
+
+# -- the class -------------------------------------------------------------------------------
+
+@dataclass
+class Student:
+    id: str
+    source: Path                                   # the folder or the .zip
+    files: dict[str, tuple[Path, str]] = field(default_factory=dict)   # module -> (folder to grade, key)
+    shown: dict[str, str] = field(default_factory=dict)                # module -> path shown in reports
+    notes: list[str] = field(default_factory=list)
+    rejected: str = ""                            # why the whole submission is refused
+    fingerprint: str = ""
+    started: float = 0.0
+
+
+def file_key(module: str, path: Path, student: str) -> str:
+    """Identical module files share one grading; a file we will not read ourselves gets its own."""
+    try:
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_SOURCE_BYTES:
+            return f"{module}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    except OSError:
+        pass
+    return f"{module}:student:{student}"
+
+
+def discover(submissions: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(student id, folder or zip) for every student, and notes on what was left out."""
+    entries, notes, seen = [], [], {}
+    for path in sorted(Path(submissions).iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            student = path.name
+        elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink():
+            student = path.stem
+        else:
+            notes.append(f"left out {path.name}: neither a student's folder nor a .zip"
+                         + (" (a symbolic link)" if path.is_symlink() else ""))
+            continue
+        if student in seen:
+            kept = seen[student] if seen[student].is_dir() else path
+            notes.append(f"{student}: both {student}/ and {student}.zip; graded {kept.name}")
+            entries = [(s, p) for s, p in entries if s != student] + [(student, kept)]
+            seen[student] = kept
+            continue
+        seen[student] = path
+        entries.append((student, path))
+    return sorted(entries), notes
+
+
+def prepare(student_id: str, source: Path, modules, work: Path, empty: Path) -> Student:
+    student = Student(student_id, source)
+    digest = hashlib.sha256()
+    if source.is_dir():
+        found, student.notes = find_modules(source, modules)
+        shown = {m: str(p.relative_to(source)) for m, p in found.items()}
+    else:
+        digest.update(hashlib.sha256(source.read_bytes()).digest())
+        try:
+            found, student.notes, shown = unpack_zip(source, work / student_id, modules)
+        except ZipRejected as error:
+            student.rejected = f"{source.name} was rejected: {error}"
+            found, shown = {}, {}
+    for module in modules:
+        if module in found:
+            path = found[module]
+            key = file_key(module, path, student_id)
+            student.files[module] = (path.parent, key)
+            student.shown[module] = shown[module]
+        else:
+            key = f"{module}:missing"
+            student.files[module] = (empty, key)
+        digest.update(key.encode())
+        if key.split(":")[1] == "student":
+            try:
+                info = found[module].lstat()
+                digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode())
+            except OSError:
+                pass
+    digest.update(student.rejected.encode())
+    student.fingerprint = digest.hexdigest()
+    return student
+
+
+# -- workers ---------------------------------------------------------------------------------
+
+@dataclass
+class Options:
+    modules: tuple[str, ...]
+    train: bool
+    device: str
+    timeout: float
+    train_timeout: float
+    memory: int
+    lang: str = "en"
+    watchdog_s: float | None = None     # default: see watchdog()
+
+    def key(self) -> dict:
+        return {"modules": list(self.modules), "train": self.train, "device": self.device,
+                "timeout": self.timeout, "train_timeout": self.train_timeout, "memory": self.memory}
+
+    def watchdog(self) -> float:
+        """Seconds after which a worker busy with one file is presumed stuck (the sandbox has its own limits)."""
+        if self.watchdog_s is not None:
+            return self.watchdog_s
+        return 3 * self.timeout + (2 * self.train_timeout if self.train else 0) + 120
+
+
+def worker(connection, options: Options) -> None:
+    """A grading process: warm torch and caches, one file after another, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from . import grade
+    from .sandbox import Limits
+    limits = Limits(options.timeout, options.memory)
+    train_limits = Limits(options.train_timeout, options.memory)
+    try:
+        while True:
+            message = connection.recv()
+            if message[0] == "quit":
+                break
+            _, task, module, folder = message
+            started = time.monotonic()
+            try:
+                report = grade.grade_submission(Path(folder), (module,), train=options.train, limits=limits,
+                                                train_limits=train_limits, device=options.device)
+            except grade.GraderBroken as error:
+                connection.send(("broken", task, str(error)))
+                continue
+            except Exception as error:       # a grader bug costs this file, not the batch
+                connection.send(("error", task, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+                continue
+            connection.send(("graded", task, [dataclasses.asdict(r) for r in report.results],
+                             report.printed.get(module, ""), time.monotonic() - started))
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass
+    finally:
+        for observer in list(getattr(grade, "REFERENCES", {}).values()):
+            try:
+                observer.close()
+            except Exception:
+                pass
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (its sandboxes and the helpers that fork them), by parent pid."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as status:
+                    fields = status.read().rsplit(b")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a worker and everything below it: sandboxes run in sessions of their own, so
+    they are found by parent pid (collected before anyone dies and is re-parented)."""
+    below = descendants(pid)
+    for victim in [pid] + below:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except OSError:
+            pass
+    for victim in below:          # a sandbox leads its own session: whatever it started too
+        try:
+            os.killpg(victim, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Pool:
+    """``jobs`` forked workers; each gets one file at a time."""
+
+    def __init__(self, jobs: int, options: Options):
+        import multiprocessing
+        self.context = multiprocessing.get_context("fork")
+        self.options, self.workers = options, []
+        for _ in range(jobs):
+            self.workers.append(self.spawn())
+
+    def spawn(self) -> dict:
+        for _ in range(20):
+            parent_end, child_end = self.context.Pipe()
+            process = self.context.Process(target=worker, args=(child_end, self.options), daemon=True)
+            process.start()
+            child_end.close()
+            # the sandbox derives its unprivileged uid from the worker's pid (pid mod 500 when root):
+            # two workers whose pids agree there would kill each other's sandboxes
+            if os.geteuid() != 0 or all(w["process"].pid % 500 != process.pid % 500 for w in self.workers):
+                return {"process": process, "connection": parent_end, "task": None, "since": 0.0}
+            parent_end.send(("quit",))
+            process.join(5)
+        raise RuntimeError("could not start a worker with a sandbox uid of its own")
+
+    def replace(self, index: int) -> None:
+        old = self.workers[index]
+        kill_tree(old["process"].pid)
+        old["process"].join(5)
+        old["connection"].close()
+        self.workers[index] = self.spawn()
+
+    def close(self, kill: bool = False) -> None:
+        for w in self.workers:
+            if kill:
+                kill_tree(w["process"].pid)
+            else:
+                try:
+                    w["connection"].send(("quit",))
+                except OSError:
+                    pass
+        for w in self.workers:
+            w["process"].join(10)
+            if w["process"].is_alive():
+                kill_tree(w["process"].pid)
+                w["process"].join(5)
+
+
+# -- progress --------------------------------------------------------------------------------
+
+def duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class Progress:
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.errors, self.stream = total, 0, 0, stream
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self.last_line, self.last_shown = 0.0, -1
+
+    def line(self) -> str:
+        width = 30
+        filled = int(width * self.done / self.total) if self.total else width
+        elapsed = time.monotonic() - self.started
+        left = (elapsed / self.done * (self.total - self.done)) if self.done else None
+        text = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} students  "
+                f"{duration(elapsed)} elapsed  " + (f"~{duration(left)} left" if left is not None else "…"))
+        return text + (f"  ({self.errors} not graded: see grades.csv)" if self.errors else "")
+
+    def show(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.tty:
+            if force or now - self.last_line > 0.5:
+                self.stream.write("\r" + self.line() + " \033[K")
+                self.stream.flush()
+                self.last_line = now
+        elif force or (self.done != self.last_shown and now - self.last_line > 10) or self.done == self.total:
+            if self.done != self.last_shown or force:
+                self.stream.write(self.line() + "\n")
+                self.stream.flush()
+                self.last_line, self.last_shown = now, self.done
+
+    def finish(self) -> None:
+        self.show(force=True)
+        if self.tty:
+            self.stream.write("\n")
+
+
+# -- the batch -------------------------------------------------------------------------------
+
+class BatchAborted(Exception):
+    """The grader itself is broken: grading more students would give every one the same error."""
+
+
+def write_json(path: Path, data) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def already_graded(folder: Path, student: Student, options: Options) -> bool:
+    try:
+        meta = json.loads((folder / "batch.json").read_text(encoding="utf-8"))
+        json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (meta.get("fingerprint") == student.fingerprint and meta.get("options") == options.key()
+            and meta.get("status") in ("ok", "rejected"))
+
+
+def failed_results(module: str, options: Options, message: str) -> list[dict]:
+    """Every check of ``module`` failed with ``message`` (for a refused archive or a file not graded)."""
+    from . import grade
+    from .checks import ALL_CHECKS
+    return [dataclasses.asdict(grade.Result(module, c.kind, c.name, c.points, 0.0, "failed", message))
+            for c in ALL_CHECKS[module] if options.train or c.kind != "training"]
+
+
+def write_student(out: Path, student: Student, results: list[dict], seconds: float, status: str,
+                  options: Options) -> None:
+    from . import grade
+    report = grade.GradeReport(student.id, [grade.Result(**r) for r in results], execution_time=seconds)
+    data = report.gradescope()
+    notes = ([student.rejected] if student.rejected else []) + student.notes
+    if status == "error":
+        notes.append("some files could not be graded (see the failed checks); they are graded again "
+                     "on the next run")
+    if notes:
+        data["output"] += "\n" + "\n".join(notes)
+    folder = out / "students" / student.id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.txt").write_text(report.text(options.lang) + ("\n\n" + "\n".join(notes) if notes else "")
+                                       + "\n", encoding="utf-8")
+    write_json(folder / "results.json", data)
+    write_json(folder / "batch.json", {
+        "student": student.id, "source": student.source.name, "status": status,
+        "fingerprint": student.fingerprint, "options": options.key(), "files": student.shown,
+        "notes": notes, "seconds": round(seconds, 2),
+        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def run_batch(submissions: Path, out: Path, options: Options, jobs: int = 2, force: bool = False,
+              stream=sys.stderr) -> dict:
+    """Grade every student; returns counts. Raises BatchAborted when the grader itself is broken."""
+    submissions, out = Path(submissions), Path(out)
+    (out / "students").mkdir(parents=True, exist_ok=True)
+    entries, notes = discover(submissions)
+    for note in notes:
+        print(f"batch: {note}", file=stream)
+    counts = {"students": len(entries), "skipped": 0, "graded": 0, "errors": 0, "rejected": 0,
+              "distinct_files": 0}
+    with tempfile.TemporaryDirectory(prefix="grader-batch-") as scratch:
+        work, empty = Path(scratch) / "unzipped", Path(scratch) / "empty"
+        empty.mkdir()
+        todo: list[Student] = []
+        for student_id, source in entries:
+            student = prepare(student_id, source, options.modules, work, empty)
+            if not force and already_graded(out / "students" / student_id, student, options):
+                counts["skipped"] += 1
+                continue
+            todo.append(student)
+        if counts["skipped"]:
+            print(f"batch: {counts['skipped']} student(s) already graded with these options "
+                  "(--force grades them again)", file=stream)
+        if todo:
+            grade_students(todo, out, options, jobs, counts, stream)
+    write_class_files(out, [s for s, _ in entries], options, stream)
+    return counts
+
+
+def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, counts: dict, stream) -> None:
+    from multiprocessing.connection import wait
+
+    tasks: dict[str, tuple[str, Path]] = {}            # key -> (module, folder holding a copy)
+    order: list[str] = []
+    waiting: dict[str, list[Student]] = {}
+    for student in todo:
+        if student.rejected:
+            continue
+        for module, (folder, key) in student.files.items():
+            if key not in tasks:
+                tasks[key] = (module, folder)
+                order.append(key)
+            waiting.setdefault(key, []).append(student)
+    counts["distinct_files"] = len(tasks)
+    done: dict[str, tuple[list[dict], float, bool]] = {}  # key -> (results, seconds, graded?)
+    progress = Progress(len(todo), stream)
+    remaining = {s.id: s for s in todo}
+
+    def finish(student: Student) -> None:
+        results, seconds, status = [], 0.0, "ok"
+        if student.rejected:
+            status = "rejected"
+            for module in options.modules:
+                results += failed_results(module, options, student.rejected + "\n" + ZH_REJECTED)
+        else:
+            for module in options.modules:
+                module_results, module_seconds, graded = done[student.files[module][1]]
+                results += module_results
+                seconds += module_seconds
+                if not graded:
+                    status = "error"
+        write_student(out, student, results, seconds, status, options)
+        counts["graded"] += 1
+        counts["errors"] += status == "error"
+        counts["rejected"] += status == "rejected"
+        progress.done += 1
+        progress.errors = counts["errors"]
+        del remaining[student.id]
+
+    def complete(key: str, results: list[dict], seconds: float, graded: bool) -> None:
+        done[key] = (results, seconds, graded)
+        for student in waiting.get(key, []):
+            if student.id in remaining and all(k in done for _, k in student.files.values()):
+                finish(student)
+
+    for student in todo:
+        if student.rejected:
+            finish(student)
+    progress.show(force=True)
+    if not order:
+        progress.finish()
+        return
+
+    pool = Pool(max(1, min(jobs, len(order))), options)
+    queue = list(reversed(order))
+    try:
+        while len(done) < len(tasks):
+            for index, w in enumerate(pool.workers):
+                if w["task"] is None and queue:
+                    key = queue.pop()
+                    module, folder = tasks[key]
+                    try:
+                        w["connection"].send(("grade", key, module, str(folder)))
+                    except OSError:              # the worker died while idle: replace it, keep the file
+                        queue.append(key)
+                        pool.replace(index)
+                        continue
+                    w["task"], w["since"] = key, time.monotonic()
+            busy = [w for w in pool.workers if w["task"] is not None]
+            ready = wait([w["connection"] for w in busy] + [w["process"].sentinel for w in busy], timeout=1.0)
+            for index, w in enumerate(pool.workers):
+                if w["task"] is None:
+                    continue
+                key = w["task"]
+                module = tasks[key][0]
+                reason = None
+                if w["connection"] in ready:
+                    try:
+                        message = w["connection"].recv()
+                    except (EOFError, OSError):
+                        message = None
+                    if message is None:
+                        reason = f"the grading process stopped (exit code {w['process'].exitcode})"
+                    elif message[0] == "graded":
+                        complete(key, message[2], message[4], True)
+                        w["task"] = None
+                        continue
+                    elif message[0] == "broken":
+                        raise BatchAborted(f"the grader could not run on {key.split(':')[0]}: {message[2]}")
+                    else:
+                        print(f"\nbatch: internal error while grading {module}.py of "
+                              f"{', '.join(s.id for s in waiting[key][:3])}: {message[2]}", file=stream)
+                        complete(key, failed_results(module, options, NOT_GRADED.format(
+                            why="the grader failed on this file")), 0.0, False)
+                        w["task"] = None
+                        continue
+                elif w["process"].sentinel in ready or not w["process"].is_alive():
+                    reason = f"the grading process stopped (exit code {w['process'].exitcode})"
+                elif time.monotonic() - w["since"] > options.watchdog():
+                    reason = f"grading this file took more than {options.watchdog():.0f} s"
+                if reason:
+                    print(f"\nbatch: {module}.py of {', '.join(s.id for s in waiting[key][:3])} not graded: "
+                          f"{reason}; restarting that worker", file=stream)
+                    complete(key, failed_results(module, options, NOT_GRADED.format(why=reason)), 0.0, False)
+                    w["task"] = None
+                    pool.replace(index)
+            progress.show()
+    except BaseException:
+        pool.close(kill=True)
+        progress.finish()
+        raise
+    pool.close()
+    progress.finish()
+
+
+ZH_REJECTED = "提交的压缩包被拒绝（原因见上）。请只打包你的 .py 文件后重新提交。"
+NOT_GRADED = ("this file could not be graded: {why}. This is not your mistake; your teacher will grade it "
+              "again.\n此文件未能评分（评分程序的问题，不是你的错误），老师会重新评分。")
+
+
+# -- class files: grades.csv, summary.txt, summary.png ---------------------------------------
+
+def load_class(out: Path, students: list[str]) -> list[tuple[str, dict, dict]]:
+    loaded = []
+    for student in students:
+        folder = out / "students" / student
+        try:
+            results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+            meta = json.loads((folder / "batch.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        loaded.append((student, results, meta))
+    return loaded
+
+
+def write_grades(out: Path, loaded, modules) -> Path:
+    path = out / "grades.csv"
+    with open(path.with_name("grades.csv.tmp"), "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "total", "max_score"] + list(modules) + ["status", "notes"])
+        for student, results, meta in loaded:
+            points = {m: 0.0 for m in modules}
+            for test in results.get("tests", []):
+                module = test.get("tags", [""])[0]
+                if module in points:
+                    points[module] += test.get("score", 0)
+            writer.writerow([student, f"{results.get('score', 0):g}", f"{results.get('max_score', 0):g}"]
+                            + [f"{round(points[m], 4):g}" for m in modules]
+                            + [meta.get("status", ""), "; ".join(meta.get("notes", []))[:300]])
+    os.replace(path.with_name("grades.csv.tmp"), path)
+    return path
+
+
+def module_state(tests: list[dict]) -> str:
+    """attempted | not started (stubs untouched) | missing | rejected."""
+    outputs = [t.get("output", "") for t in tests]
+    if any("was rejected:" in o for o in outputs):
+        return "rejected"
+    if any(MISSING_MARK in o for o in outputs):
+        return "missing"
+    if tests and all(t.get("status") == "failed" and STUB_MARK in t.get("output", "") for t in tests):
+        return "not started"
+    return "attempted"
+
+
+def signature(output: str) -> str:
+    """The gist of one failure message, the same in training and eval mode.
+
+    A traced operation (``where:`` / ``found:``) is the most precise; else the row of the
+    layer table marked ``>>``; else the first English line.
+    """
+    lines = [" ".join(l.split()) for l in output.splitlines()]
+    where = [l[len("where:"):].strip() for l in lines if l.startswith("where:")]
+    found = [l[len("found:"):].strip() for l in lines if l.startswith("found:")]
+    expected = [l[len("expected:"):].strip() for l in lines if l.startswith("expected:")]
+
+    def op(text):
+        text = re.sub(r"^#\d+\s*", "", text).split(" -> ")[0]
+        return re.sub(r",?\s*training=(True|False)", "", text).replace("(, ", "(")
+    if where:
+        text = where[0]
+        if found:
+            text += ": found " + op(found[0])
+            if expected:
+                text += "; book: " + op(expected[0])
+        return text
+    marked = [l for l in lines if l.startswith(">>")]
+    if marked:
+        return "table row " + marked[0][2:].strip()
+    english = [l for l in lines if l and not any("\u4e00" <= ch <= "\u9fff" for ch in l)]
+    return english[0] if english else ""
+
+
+def primary(outputs: list[str]) -> str:
+    """One gist for one student's module: a traced operation first, then a table row, then anything."""
+    gists = [signature(o) for o in outputs]
+    for test in (lambda g: ": found " in g, lambda g: g.startswith("table row"), bool):
+        for gist in gists:
+            if test(gist):
+                return gist
+    return ""
+
+
+def typical(outputs: list[str]) -> str:
+    """What most failing students got, and how many got exactly that."""
+    counted = Counter(signature(o) for o in outputs)
+    text, count = counted.most_common(1)[0] if counted else ("", 0)
+    return f"{text[:220]} ({count}x)" if text else ""
+
+
+def class_summary(loaded, modules) -> dict:
+    per_module = {m: Counter() for m in modules}
+    points = {m: [] for m in modules}
+    maxima = {m: 0.0 for m in modules}
+    failures: dict[tuple[str, str, str], list[str]] = {}
+    mistakes: Counter = Counter()       # (module, signature) -> students, once per student
+    attempted = Counter()
+    for _, results, _ in loaded:
+        by_module: dict[str, list[dict]] = {}
+        for test in results.get("tests", []):
+            by_module.setdefault(test.get("tags", [""])[0], []).append(test)
+        for module in modules:
+            tests = by_module.get(module, [])
+            state = module_state(tests)
+            per_module[module][state] += 1
+            points[module].append(sum(t.get("score", 0) for t in tests))
+            maxima[module] = max(maxima[module], sum(t.get("max_score", 0) for t in tests))
+            if state != "attempted":
+                continue
+            attempted[module] += 1
+            failed_outputs = []
+            for test in tests:
+                if test.get("status") == "failed" and STUB_MARK not in test.get("output", ""):
+                    kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
+                    name = test.get("name", "").split(": ", 1)[-1]
+                    failures.setdefault((module, kind, name), []).append(test.get("output", ""))
+                    failed_outputs.append(test.get("output", ""))
+            gist = primary(failed_outputs)
+            if gist:
+                mistakes[(module, gist)] += 1
+    order = {m: i for i, m in enumerate(modules)}
+    ranked = sorted(failures.items(), key=lambda item: (-len(item[1]), -len(item[1]) / max(1, attempted[item[0][0]]),
+                                                        order[item[0][0]], item[0]))
+    totals = [r.get("score", 0) for _, r, _ in loaded]
+    return {"students": len(loaded), "per_module": per_module, "points": points, "maxima": maxima,
+            "attempted": attempted, "ranked": ranked, "totals": totals,
+            "mistakes": sorted(mistakes.items(), key=lambda item: (-item[1], order[item[0][0]], item[0])),
+            "max_total": max((r.get("max_score", 0) for _, r, _ in loaded), default=0)}
+
+
+def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str:
+    n = summary["students"]
+    totals = sorted(summary["totals"])
+    lines = [f"Class summary: {n} student(s), graded {'with' if options.train else 'without'} training checks."]
+    if totals:
+        median = totals[len(totals) // 2] if len(totals) % 2 else (totals[len(totals) // 2 - 1] + totals[len(totals) // 2]) / 2
+        lines.append(f"Total: mean {sum(totals) / n:.1f}, median {median:g}, min {totals[0]:g}, max {totals[-1]:g} "
+                     f"(of {summary['max_total']:g}).")
+    lines += ["", "Per network (mean points; students who attempted it / left the stub / had no file / rejected):"]
+    for module in modules:
+        state, pts = summary["per_module"][module], summary["points"][module]
+        mean = sum(pts) / len(pts) if pts else 0
+        lines.append(f"  {NETWORKS[module].title:<22} {mean:5.1f} / {summary['maxima'][module]:g}   "
+                     f"{state['attempted']} / {state['not started']} / {state['missing']} / {state['rejected']}")
+    lines += ["", "Checks failed most often by the students who attempted the network (the mistakes worth a lecture):"]
+    if not summary["ranked"]:
+        lines.append("  none")
+    for number, ((module, kind, name), outputs) in enumerate(summary["ranked"][:top], 1):
+        share = len(outputs) / max(1, summary["attempted"][module])
+        lines.append(f"  {number:>2}. {len(outputs):>3} of {summary['attempted'][module]:<3} ({share:4.0%})  "
+                     f"{module} / {kind}: {name}")
+        example = typical(outputs)
+        if example:
+            lines.append(f"        typical: {example}")
+    lines += ["", "Most common mistakes (each student's first wrong operation or table row in a network):"]
+    if not summary["mistakes"]:
+        lines.append("  none")
+    for number, ((module, gist), count) in enumerate(summary["mistakes"][:top], 1):
+        lines.append(f"  {number:>2}. {count:>3} of {summary['attempted'][module]:<3} {module}: {gist[:220]}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_png(summary: dict, path: Path, top: int = 15) -> bool:
+    """A horizontal bar chart of the checks failed most often (Pillow); False when Pillow is missing."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:
+        return False
+    ranked = summary["ranked"][:top]
+
+    def font(size):
+        try:
+            return ImageFont.load_default(size=size)
+        except TypeError:      # Pillow < 10.1: one bitmap size
+            return ImageFont.load_default()
+
+    small, title_font = font(13), font(16)
+    label_width, bar_width, row, margin = 470, 430, 26, 16
+    width = margin * 3 + label_width + bar_width + 90
+    height = margin * 2 + 56 + row * max(1, len(ranked)) + 24
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((margin, margin), f"Checks failed most often ({summary['students']} students; share of those "
+                                "who attempted the network)", fill="black", font=title_font)
+    top_y = margin + 44
+    colours = {"shapes": "#4e79a7", "params": "#59a14f", "structure": "#e15759", "property": "#f28e2b",
+               "behaviour": "#b07aa1", "training": "#76b7b2"}
+    x0 = margin * 2 + label_width
+    for i, ((module, kind, name), outputs) in enumerate(ranked):
+        y = top_y + i * row
+        share = len(outputs) / max(1, summary["attempted"][module])
+        label = f"{module} / {kind}: {name}"
+        while draw.textlength(label, font=small) > label_width and len(label) > 4:
+            label = label[:-2]
+        if label != f"{module} / {kind}: {name}":
+            label = label[:-1] + "…"
+        draw.text((margin, y + 4), label, fill="black", font=small)
+        draw.rectangle([x0, y + 3, x0 + max(2, int(bar_width * share)), y + row - 5],
+                       fill=colours.get(kind, "#888888"))
+        draw.text((x0 + int(bar_width * share) + 6, y + 4), f"{len(outputs)} ({share:.0%})",
+                  fill="black", font=small)
+    if not ranked:
+        draw.text((margin, top_y), "no check failed", fill="black", font=small)
+    draw.line([x0, top_y - 4, x0, top_y + row * max(1, len(ranked))], fill="#444444")
+    legend_x = margin
+    for kind, colour in colours.items():
+        y = height - margin - 14
+        draw.rectangle([legend_x, y + 2, legend_x + 10, y + 12], fill=colour)
+        draw.text((legend_x + 14, y), kind, fill="black", font=small)
+        legend_x += 20 + int(draw.textlength(kind, font=small)) + 14
+    image.save(path, "PNG")
+    return True
+
+
+def write_class_files(out: Path, students: list[str], options: Options, stream) -> None:
+    loaded = load_class(out, students)
+    write_grades(out, loaded, options.modules)
+    summary = class_summary(loaded, options.modules)
+    text = summary_text(summary, options.modules, options)
+    (out / "summary.txt").write_text(text, encoding="utf-8")
+    png = summary_png(summary, out / "summary.png")
+    print(text, file=stream)
+    print(f"batch: wrote {out / 'grades.csv'}, {out / 'summary.txt'}"
+          + (f", {out / 'summary.png'}" if png else " (no summary.png: Pillow is not installed)")
+          + f" and {len(loaded)} results.json under {out / 'students'}/", file=stream)
+
+
+# -- command line ----------------------------------------------------------------------------
+
+def default_jobs() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def configure(parser):
+    parser.add_argument("submissions", metavar="SUBMISSIONS",
+                        help="folder with one folder or one .zip per student, named by student id")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where results, grades.csv and the summary go")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="grading processes working in parallel (default: the CPUs, at most 4: %(default)s)")
+    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules")
+    parser.add_argument("--force", action="store_true", help="grade again students already graded")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of each report.txt")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds for all non-training checks of one network (default %(default)s)")
+    parser.add_argument("--train-timeout", type=float, default=300.0,
+                        help="seconds for the training check of one network (default %(default)s)")
+    parser.add_argument("--memory", type=int, default=3072,
+                        help="memory cap in MB for the code of one network (default %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where training checks run (auto: cuda when available)")
+
+
+def main(args) -> int:
+    modules = MODULES
+    if args.only:
+        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
+        unknown = [m for m in modules if m not in NETWORKS]
+        if unknown:
+            print(f"batch: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
+                  file=sys.stderr)
+            return 2
+    submissions = Path(args.submissions)
+    if not submissions.is_dir() or not os.access(submissions, os.R_OK | os.X_OK):
+        print(f"batch: {submissions} is not a readable folder", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("batch: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    device = args.device if not args.no_train else "cpu"     # the device only matters for training
+    if device == "auto":
+        from .grade import resolve_device
+        device = resolve_device(device)
+    options = Options(modules, not args.no_train, device, args.timeout, args.train_timeout, args.memory, args.lang)
+    started = time.monotonic()
+    try:
+        counts = run_batch(submissions, Path(args.out), options, jobs=args.jobs, force=args.force)
+    except BatchAborted as error:
+        print(f"\nbatch: stopped, the grader itself could not run: {error}\n"
+              f"Students graded so far are written under {args.out}; rerun to go on.", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print(f"\nbatch: interrupted; students graded so far are written under {args.out}; "
+              "rerun to go on.", file=sys.stderr)
+        return 130
+    print(f"batch: {counts['students']} student(s): {counts['graded']} graded "
+          f"({counts['distinct_files']} distinct module files), {counts['skipped']} already graded, "
+          f"{counts['rejected']} rejected, {counts['errors']} with files not graded; "
+          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,373 @@
+"""``python -m grader gradescope OUT.zip``: a Gradescope autograder package.
+
+The zip holds, at its root (where Gradescope wants them):
+
+- ``setup.sh``: run once by Gradescope on its Ubuntu image; installs Python
+  3.11+, a virtual environment with the kit's pinned dependencies (the CPU
+  build of torch) and, with training checks, Fashion-MNIST;
+- ``run_autograder``: run for every submission; grades
+  ``/autograder/submission`` and writes ``/autograder/results/results.json``;
+- ``kit/``: the grader, the reference solutions, ``autograder.json`` (the
+  options chosen here) and ``reference_cache.json`` (the reference's
+  observations, computed once here so that no container recomputes them).
+
+What students see (``--hidden-feedback``): the checks the visible tests also
+make (shapes, parameter counts) keep their whole message. For the hidden
+checks, ``brief`` (the default) keeps the headline of each failure (what is
+wrong, and where in the student's own code when it raised) and drops the
+details (expected / found / hint), ``full`` keeps everything (the same report
+as ``python -m grader grade``), ``none`` keeps only pass/fail and points.
+``--hidden-visibility`` sets Gradescope's visibility of those tests
+(``after_due_date`` hides them until the deadline). The grader's own output
+(stdout) is never shown to students.
+
+``python -m grader gradescope --run [--root DIR]`` is what ``run_autograder``
+calls; ``DIR`` (default ``/autograder``) lets a test lay out Gradescope's
+folders anywhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+import tomllib
+import zipfile
+from pathlib import Path
+
+from .spec import MODULES, NETWORKS
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE / "templates"
+GRADING_REQUIREMENTS = ("torch", "torchvision", "hypothesis")
+VISIBLE_KINDS = ("shapes", "params")           # what the students' own visible tests check too
+FEEDBACK = ("brief", "full", "none")
+VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
+DATA_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+              "t10k-labels-idx1-ubyte")
+
+
+class PackageError(Exception):
+    pass
+
+
+# -- what students may see ------------------------------------------------------------------
+
+def brief(output: str) -> str:
+    """The headline lines of a message (English and Chinese), where the student's code raised,
+    and what the student's code printed; no expected / found / hint details."""
+    kept, printed = [], False
+    for line in output.splitlines():
+        if line.startswith("--- ") and "printed" in line:
+            printed = True
+        if printed or not line.startswith(" ") or line.lstrip().startswith("at "):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def student_view(test: dict, feedback: str, visibility: str) -> dict:
+    """One Gradescope test as students may see it."""
+    test = dict(test)
+    kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
+    if kind in VISIBLE_KINDS:
+        test["visibility"] = "visible"
+        return test
+    test["visibility"] = visibility
+    if test.get("status") == "failed":
+        if feedback == "brief":
+            test["output"] = brief(test.get("output", ""))
+        elif feedback == "none":
+            test["output"] = ""
+    return test
+
+
+# -- the reference's observations, computed once ---------------------------------------------
+
+def kit_fingerprint(kit: Path) -> str:
+    digest = hashlib.sha256()
+    for folder in ("grader", "solutions"):
+        for path in sorted((kit / folder).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def torch_release() -> str:
+    import torch
+    return torch.__version__.split("+")[0]
+
+
+def dump_reference_cache(path: Path, modules, limits) -> bool:
+    """Grade the solutions once (no training) and save what the reference was asked: JSON."""
+    from . import grade
+    grade.grade_submission(ROOT / "solutions", modules, train=False, limits=limits)
+    references = getattr(grade, "REFERENCES", None)
+    if not isinstance(references, dict):
+        return False
+    entries = {}
+    for module, observer in references.items():
+        cache = getattr(observer, "cache", None)
+        if isinstance(cache, dict):
+            entries[module] = [[key[0], key[1], value] for key, value in cache.items()
+                               if isinstance(key, tuple) and len(key) == 2]
+    path.write_text(json.dumps({"fingerprint": kit_fingerprint(ROOT), "torch": torch_release(),
+                                "modules": entries}), encoding="utf-8")
+    return True
+
+
+def load_reference_cache(path: Path, kit: Path, limits) -> str:
+    """Fill the grader's reference observers from ``path``; returns what happened (for the log)."""
+    if not path.is_file():
+        return "no reference cache"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"reference cache unreadable ({error})"
+    if data.get("fingerprint") != kit_fingerprint(kit) or data.get("torch") != torch_release():
+        return "reference cache is for another grader or torch: not used"
+    from . import grade
+    loaded = 0
+    for module, entries in data.get("modules", {}).items():
+        if module not in NETWORKS:
+            continue
+        observer = grade.reference_for(module, limits)
+        for op, args, value in entries:
+            observer.cache[(op, args)] = value
+            loaded += 1
+    return f"reference cache: {loaded} observations"
+
+
+# -- building the package ---------------------------------------------------------------------
+
+def pins(names) -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    found = {}
+    for dependency in project["dependencies"]:
+        name = dependency.split("==")[0].split(">")[0].split("<")[0].strip().lower()
+        found[name] = dependency
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise PackageError(f"pyproject.toml pins no version of {', '.join(missing)}")
+    return [found[n] for n in names]
+
+
+def render(template: str, **values) -> str:
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def data_files() -> list[Path]:
+    """The four Fashion-MNIST files, where the grader's data module finds them (no download)."""
+    try:
+        from .data import locate
+        directory, _ = locate(download=False)
+    except Exception:
+        return []
+    files = []
+    for stem in DATA_FILES:
+        candidates = [directory / f"{stem}.gz", directory / stem]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            return []
+        files.append(found)
+    return files
+
+
+def add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+    archive.writestr(info, data)
+
+
+def build_package(out: Path, train: bool, modules, feedback: str, visibility: str, timeout: float,
+                  train_timeout: float, memory: int, warm: bool = True, include_data: bool = True) -> list[str]:
+    """Write the autograder zip; returns the names it holds."""
+    from .sandbox import Limits
+    requirements = pins(GRADING_REQUIREMENTS)
+    config = {"train": train, "modules": list(modules), "hidden_feedback": feedback,
+              "hidden_visibility": visibility, "timeout": timeout, "train_timeout": train_timeout,
+              "memory": memory}
+    torch_pins = " ".join(r for r in requirements if r.split("==")[0] in ("torch", "torchvision"))
+    names = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(out, "w") as archive:
+        def put(name, data, executable=False):
+            add(archive, name, data, executable)
+            names.append(name)
+        put("setup.sh", render((TEMPLATES / "gradescope_setup.sh").read_text(encoding="utf-8"),
+                               torch_pins=torch_pins, train="1" if train else "0").encode(), True)
+        put("run_autograder", (TEMPLATES / "gradescope_run_autograder").read_bytes(), True)
+        put("kit/pyproject.toml", (ROOT / "pyproject.toml").read_bytes())
+        put("kit/requirements.txt", "".join(f"{r}\n" for r in requirements).encode())
+        put("kit/autograder.json", json.dumps(config, indent=1).encode())
+        for path in sorted(PACKAGE.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                put(f"kit/grader/{path.relative_to(PACKAGE).as_posix()}", path.read_bytes())
+        for path in sorted((ROOT / "solutions").glob("*.py")):
+            put(f"kit/solutions/{path.name}", path.read_bytes())
+        if warm:
+            cache = Path(scratch) / "reference_cache.json"
+            if dump_reference_cache(cache, modules, Limits(timeout, memory)):
+                put("kit/reference_cache.json", cache.read_bytes())
+        if train and include_data:
+            for path in data_files():
+                put(f"kit/data/fashion-mnist/{path.name}", path.read_bytes())
+    return names
+
+
+# -- running on Gradescope ----------------------------------------------------------------------
+
+def find_submission(submission: Path, modules, scratch: Path) -> tuple[dict[str, Path], list[str]]:
+    """The module files in Gradescope's submission folder (uploaded loose, in folders, or as a zip)."""
+    from .batch import ZipRejected, find_modules, unpack_zip
+    found, notes = find_modules(submission, modules)
+    if not found:
+        archives = sorted(submission.glob("*.zip"))
+        if len(archives) == 1:
+            try:
+                found, notes, _ = unpack_zip(archives[0], scratch / "unzipped", modules)
+                notes.insert(0, f"graded the files inside {archives[0].name}")
+            except ZipRejected as error:
+                notes = [f"{archives[0].name} was rejected: {error}"]
+    for module, path in found.items():
+        if path.parent != submission:
+            try:
+                shown = path.relative_to(submission)
+            except ValueError:
+                shown = path.name
+            notes.append(f"{module}.py: graded {shown}")
+    return found, notes
+
+
+def run_autograder(root: Path) -> int:
+    """Grade ``root/submission`` as ``root/source/kit/autograder.json`` says; write ``root/results/results.json``."""
+    from . import grade
+    from .sandbox import Limits
+    started = time.monotonic()
+    kit = Path(__file__).resolve().parent.parent
+    config_path = kit / "autograder.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    modules = tuple(config.get("modules", MODULES))
+    train = bool(config.get("train", True))
+    feedback = config.get("hidden_feedback", "brief")
+    visibility = config.get("hidden_visibility", "visible")
+    limits = Limits(float(config.get("timeout", 60.0)), int(config.get("memory", 3072)))
+    train_limits = Limits(float(config.get("train_timeout", 300.0)), int(config.get("memory", 3072)))
+    device = grade.resolve_device("auto") if train else "cpu"
+    print(load_reference_cache(kit / "reference_cache.json", kit, limits))
+
+    submission, results_dir = root / "submission", root / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    report = grade.GradeReport("submission")
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
+        empty = Path(scratch) / "empty"
+        empty.mkdir()
+        found, notes = find_submission(submission, modules, Path(scratch)) if submission.is_dir() else ({}, [])
+        rejected = [n for n in notes if " was rejected: " in n]
+        try:
+            for module in modules:
+                folder = found[module].parent if module in found else empty
+                graded = grade.grade_submission(folder, (module,), train=train, limits=limits,
+                                                train_limits=train_limits, device=device)
+                if rejected and module not in found:
+                    for result in graded.results:
+                        result.output = rejected[0] + "\n" + result.output
+                report.results += graded.results
+        except grade.GraderBroken as error:
+            print(f"run_autograder: the grader could not run: {error}", file=sys.stderr)
+            return 3
+    report.execution_time = time.monotonic() - started
+    data = report.gradescope()
+    data.pop("max_score", None)          # Gradescope takes the maximum from the assignment's settings
+    if notes:
+        data["output"] += "\n" + "\n".join(notes)
+    if feedback != "full":
+        data["output"] += ("\nChecks marked shapes/params are the ones your visible tests make; the other, "
+                           "hidden checks show " + ("only their headline." if feedback == "brief"
+                                                    else "only pass or fail."))
+    data["tests"] = [student_view(t, feedback, visibility) for t in data["tests"]]
+    data["visibility"] = "visible"
+    data["stdout_visibility"] = "hidden"
+    data["output_format"] = "text"
+    data["test_output_format"] = "text"
+    target = results_dir / "results.json"
+    temporary = target.with_name("results.json.tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(temporary, target)
+    print(f"graded {', '.join(modules)}: {data['score']:g} points in {report.execution_time:.1f} s")
+    return 0
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+def configure(parser):
+    parser.add_argument("out", nargs="?", metavar="OUT.zip", help="the autograder package to write")
+    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules (one assignment)")
+    parser.add_argument("--hidden-feedback", choices=FEEDBACK, default="brief",
+                        help="what students see of a failed hidden check (default %(default)s)")
+    parser.add_argument("--hidden-visibility", choices=VISIBILITY, default="visible",
+                        help="Gradescope visibility of the hidden checks (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds for all non-training checks of one network (default %(default)s)")
+    parser.add_argument("--train-timeout", type=float, default=300.0,
+                        help="seconds for the training check of one network (default %(default)s)")
+    parser.add_argument("--memory", type=int, default=3072,
+                        help="memory cap in MB for the code of one network (default %(default)s)")
+    parser.add_argument("--no-warm", action="store_true",
+                        help="do not precompute the reference's observations (each container computes them)")
+    parser.add_argument("--no-data", action="store_true",
+                        help="do not put Fashion-MNIST in the package (setup.sh installs dataset-fashion-mnist)")
+    parser.add_argument("--run", action="store_true", help="(run_autograder) grade ROOT/submission")
+    parser.add_argument("--root", default="/autograder", help="(with --run) Gradescope's root folder")
+
+
+def main(args) -> int:
+    if args.run:
+        return run_autograder(Path(args.root))
+    if not args.out:
+        print("gradescope: give OUT.zip (or --run)", file=sys.stderr)
+        return 2
+    modules = MODULES
+    if args.only:
+        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
+        unknown = [m for m in modules if m not in NETWORKS]
+        if unknown:
+            print(f"gradescope: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
+                  file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    try:
+        names = build_package(out, not args.no_train, modules, args.hidden_feedback, args.hidden_visibility,
+                              args.timeout, args.train_timeout, args.memory, warm=not args.no_warm,
+                              include_data=not args.no_data)
+    except PackageError as error:
+        print(f"gradescope: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        from .grade import GraderBroken
+        if isinstance(error, GraderBroken):
+            print(f"gradescope: the grader could not run on the reference solutions: {error}", file=sys.stderr)
+            return 3
+        raise
+    data = [n for n in names if n.startswith("kit/data/")]
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, {len(names)} files): setup.sh, run_autograder, "
+          f"kit/ ({', '.join(modules)}; {'with' if not args.no_train else 'without'} training checks"
+          + ("; Fashion-MNIST included" if data else "") + ")")
+    if not args.no_train and not data and not args.no_data:
+        print("gradescope: Fashion-MNIST not found here; setup.sh will install dataset-fashion-mnist",
+              file=sys.stderr)
+    print("Upload it as the autograder of a Gradescope programming assignment (Ubuntu base image).")
+    return 0
+
+
+if __name__ == "__main__":
+    import argparse
+    command_line = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.splitlines()[0])
+    configure(command_line)
+    sys.exit(main(command_line.parse_args()))

@@ -1,0 +1,287 @@
+"""Batch grading (``python -m grader batch``): a small class, bad archives, reruns, dying workers.
+
+Only LeNet and LeNet+BatchNorm are graded (``--only``), without training,
+so the whole file runs in about a minute on two cores.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import batch
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS, STUBS = ROOT / "solutions", ROOT / "exercises"
+ONLY = "lenet,batch_norm"
+
+
+def grader_batch(*args, timeout=300):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([sys.executable, "-m", "grader", "batch", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def zip_with(path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if modes and name in modes:
+                info.external_attr = modes[name] << 16
+            archive.writestr(info, data)
+    return path
+
+
+def mutant_lenet() -> bytes:
+    text = (SOLUTIONS / "lenet.py").read_text()
+    old = "nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),"
+    assert old in text
+    return text.replace(old, "nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),").encode()
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    """Eight students and one stray file; graded once by the command line."""
+    base = tmp_path_factory.mktemp("batch")
+    subs, out = base / "submissions", base / "out"
+    subs.mkdir()
+    for name in ("alice", "henry"):                       # two identical correct submissions
+        (subs / name).mkdir()
+        for module in ("lenet", "batch_norm"):
+            shutil.copy(SOLUTIONS / f"{module}.py", subs / name / f"{module}.py")
+    zip_with(subs / "bob.zip", {                          # a zipped bundle: one mistake, one stub
+        "bob/exercises/lenet.py": mutant_lenet(),
+        "bob/exercises/batch_norm.py": (STUBS / "batch_norm.py").read_bytes(),
+        "bob/exercises/test_lenet.py": b"",
+        "__MACOSX/bob/exercises/._lenet.py": b"\0\0junk",
+        "bob/.venv/lib/lenet.py": b"raise SystemExit",
+    })
+    (subs / "carol" / "exercises").mkdir(parents=True)    # untouched stubs, one folder down
+    for module in ("lenet", "batch_norm"):
+        shutil.copy(STUBS / f"{module}.py", subs / "carol" / "exercises" / f"{module}.py")
+    zip_with(subs / "dave.zip", {"lenet.py": b"x = 1\n", "../../evil.py": b"print('owned')\n"})
+    zip_with(subs / "erin.zip", {"lenet.py": b"/etc/passwd"}, modes={"lenet.py": stat.S_IFLNK | 0o777})
+    zip_with(subs / "frank.zip", {"lenet.py": b"x = 1\n", "data.bin": bytes(12 << 20)})   # a zip bomb
+    (subs / "gina").mkdir()                               # hangs on import; no batch_norm.py at all
+    (subs / "gina" / "lenet.py").write_text("while True:\n    pass\n")
+    (subs / "notes.txt").write_text("not a submission")
+    started = time.monotonic()
+    result = grader_batch(subs, "--out", out, "--no-train", "--only", ONLY, "--jobs", "2", "--timeout", "4")
+    return subs, out, result, time.monotonic() - started
+
+
+def grades(out: Path) -> dict[str, dict]:
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def results(out: Path, student: str) -> dict:
+    return json.loads((out / "students" / student / "results.json").read_text(encoding="utf-8"))
+
+
+def test_batch_grades_every_student(klass):
+    subs, out, result, seconds = klass
+    assert result.returncode == 0, result.stderr
+    rows = grades(out)
+    assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry"]
+    assert list(rows["alice"])[:5] == ["student", "total", "max_score", "lenet", "batch_norm"]
+    for name in ("alice", "henry"):
+        assert rows[name]["total"] == rows[name]["max_score"] == "18", rows[name]
+        assert rows[name]["status"] == "ok"
+    assert 0 < float(rows["bob"]["lenet"]) < 9 and rows["bob"]["batch_norm"] == "0"
+    assert rows["carol"]["total"] == "0" and rows["carol"]["status"] == "ok"
+    assert rows["gina"]["total"] == "0"
+    assert "left out notes.txt" in result.stderr
+    # identical files are graded once: alice = henry (2), bob's lenet (1), the batch_norm stub of
+    # bob and carol (1), carol's lenet stub (1), gina's lenet (1) and missing batch_norm (1)
+    assert "(7 distinct module files)" in result.stderr
+    assert "students" in result.stderr and "8/8" in result.stderr      # the progress line
+
+
+def test_each_student_gets_a_gradescope_results_file(klass):
+    _, out, _, _ = klass
+    for student in grades(out):
+        data = results(out, student)
+        assert set(data) >= {"score", "max_score", "execution_time", "output", "tests"}
+        assert abs(sum(t["score"] for t in data["tests"]) - data["score"]) < 1e-6
+        assert all(t["status"] in ("passed", "failed") and len(t["tags"]) == 2 for t in data["tests"])
+        assert (out / "students" / student / "report.txt").is_file()
+    meta = json.loads((out / "students" / "bob" / "batch.json").read_text())
+    assert meta["files"] == {"lenet": "bob/exercises/lenet.py", "batch_norm": "bob/exercises/batch_norm.py"}
+    bob = results(out, "bob")
+    assert any("ReLU" in t["output"] for t in bob["tests"] if t["status"] == "failed")
+    gina = results(out, "gina")
+    assert any("timed out" in t["output"] for t in gina["tests"] if t["tags"][0] == "lenet")
+    assert any("batch_norm.py is missing" in t["output"] for t in gina["tests"] if t["tags"][0] == "batch_norm")
+
+
+@pytest.mark.parametrize("student, why", [("dave", "path traversal"), ("erin", "symbolic link"),
+                                          ("frank", "zip bomb")])
+def test_bad_archives_are_rejected_with_a_clear_message(klass, student, why):
+    _, out, _, _ = klass
+    row = grades(out)[student]
+    assert row["status"] == "rejected" and row["total"] == "0" and why in row["notes"]
+    data = results(out, student)
+    assert why in data["output"] and all(why in t["output"] for t in data["tests"])
+    assert not (out.parent / "evil.py").exists() and not (out / "evil.py").exists()
+
+
+def test_class_summary_and_chart(klass):
+    _, out, result, _ = klass
+    text = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "Checks failed most often" in text and "Most common mistakes" in text
+    assert "lenet / structure" in text
+    assert "layer 2 (ReLU): found relu(); book: sigmoid()" in text
+    assert text.splitlines()[0] in result.stderr
+    png = (out / "summary.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+
+
+def test_rerun_skips_graded_students(klass):
+    subs, out, _, _ = klass
+    before = (out / "students" / "alice" / "results.json").stat().st_mtime_ns
+    again = grader_batch(subs, "--out", out, "--no-train", "--only", ONLY, "--timeout", "4")
+    assert again.returncode == 0, again.stderr
+    assert "8 already graded" in again.stderr and "0 graded" in again.stderr
+    assert (out / "students" / "alice" / "results.json").stat().st_mtime_ns == before
+    assert sorted(grades(out)) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry"]
+
+
+# -- no grading: archives and folders ------------------------------------------------------
+
+def test_unpack_zip_takes_only_the_module_files(tmp_path):
+    archive = zip_with(tmp_path / "s.zip", {
+        "s/exercises/lenet.py": b"# mine\n", "s/old/lenet.py": b"# old\n", "s/vgg.py": b"# vgg\n",
+        "s/notes/big.bin": bytes(5000), "s/exercises/": b""})
+    files, notes, members = batch.unpack_zip(archive, tmp_path / "out", ("lenet", "vgg", "nin"))
+    assert members == {"lenet": "s/exercises/lenet.py", "vgg": "s/vgg.py"}
+    assert files["lenet"].read_bytes() == b"# mine\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["lenet.py", "vgg.py"]
+    assert notes and "several lenet.py" in notes[0]
+
+
+@pytest.mark.parametrize("members, modes, why", [
+    ({"/etc/lenet.py": b"x"}, None, "absolute path"),
+    ({"C:/work/lenet.py": b"x"}, None, "absolute path"),
+    ({"a/../../lenet.py": b"x"}, None, "path traversal"),
+    ({"a\\..\\..\\lenet.py": b"x"}, None, "path traversal"),
+    ({"lenet.py": b"target"}, {"lenet.py": stat.S_IFLNK | 0o777}, "symbolic link"),
+    ({"fifo": b""}, {"fifo": stat.S_IFIFO | 0o644}, "special file"),
+    ({"lenet.py": b"x" * 1_500_000}, None, "limit 1,000,000"),
+])
+def test_unpack_zip_rejects(tmp_path, members, modes, why):
+    archive = zip_with(tmp_path / "bad.zip", members, modes)
+    with pytest.raises(batch.ZipRejected, match=why.replace("(", r"\(")):
+        batch.unpack_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_unpack_zip_rejects_bombs_and_junk(tmp_path):
+    bomb = zip_with(tmp_path / "bomb.zip", {"zeros": bytes(20 << 20)})
+    with pytest.raises(batch.ZipRejected, match="zip bomb"):
+        batch.unpack_zip(bomb, tmp_path / "out")
+    many = zip_with(tmp_path / "many.zip", {f"f{i}": b"" for i in range(batch.ZIP_MAX_MEMBERS + 1)})
+    with pytest.raises(batch.ZipRejected, match="members"):
+        batch.unpack_zip(many, tmp_path / "out")
+    (tmp_path / "text.zip").write_text("not a zip")
+    with pytest.raises(batch.ZipRejected, match="not a readable zip"):
+        batch.unpack_zip(tmp_path / "text.zip", tmp_path / "out")
+    encrypted = zip_with(tmp_path / "enc.zip", {"lenet.py": b"x"})
+    data = bytearray(encrypted.read_bytes())      # zipfile cannot encrypt: set the flag bit by hand
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x1
+    data[data.index(b"PK\x03\x04") + 6] |= 0x1
+    encrypted.write_bytes(bytes(data))
+    with pytest.raises(batch.ZipRejected, match="encrypted"):
+        batch.unpack_zip(encrypted, tmp_path / "out")
+
+
+def test_find_modules_in_folders(tmp_path):
+    for rel in ("exercises/resnet.py", "backup/resnet.py", "lenet.py", "exercises/lenet.py",
+                ".venv/lib/vgg.py", "deep/a/b/c/d/e/f/nin.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("#")
+    (tmp_path / "vgg.py").symlink_to("/etc/hostname")
+    found, notes = batch.find_modules(tmp_path)
+    assert found["resnet"] == tmp_path / "exercises" / "resnet.py"
+    assert found["lenet"] == tmp_path / "lenet.py"
+    assert found["vgg"] == tmp_path / "vgg.py"        # the link is kept: the grader refuses it itself
+    assert "nin" not in found
+    assert len(notes) == 2
+
+
+# -- a worker that dies or hangs costs one file, not the batch -------------------------------
+
+def fake_worker(connection, options):
+    """Grades instantly (1 point a file, 0 for a missing one), except: dies on batch_norm, hangs on alexnet."""
+    while True:
+        message = connection.recv()
+        if message[0] == "quit":
+            return
+        _, task, module, folder = message
+        if module == "batch_norm":
+            os._exit(9)
+        if module == "alexnet":
+            time.sleep(3600)
+        there = (Path(folder) / f"{module}.py").is_file()      # a missing file scores 0
+        connection.send(("graded", task, [{"module": module, "kind": "shapes", "name": "table",
+                                           "max_score": 1.0, "score": 1.0 if there else 0.0,
+                                           "status": "passed" if there else "failed",
+                                           "output": "" if there else f"{module}.py is missing"}], "", 0.01))
+
+
+def test_dying_and_hanging_workers_cost_one_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "worker", fake_worker)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for student in ("s1", "s2", "s3"):
+        (subs / student).mkdir(parents=True)
+        for module in ("lenet", "batch_norm", "alexnet", "vgg"):
+            (subs / student / f"{module}.py").write_text(f"# {student} {module}\n")
+    options = batch.Options(("lenet", "batch_norm", "alexnet", "vgg"), False, "cpu", 60, 300, 3072,
+                            watchdog_s=2.0)
+    import io
+    log = io.StringIO()
+    counts = batch.run_batch(subs, out, options, jobs=2, stream=log)
+    assert counts["graded"] == 3 and counts["errors"] == 3, log.getvalue()
+    rows = grades(out)
+    for student in ("s1", "s2", "s3"):
+        assert rows[student]["status"] == "error"
+        assert rows[student]["lenet"] == "1" and rows[student]["vgg"] == "1"
+        assert rows[student]["batch_norm"] == "0" and rows[student]["alexnet"] == "0"
+    text = log.getvalue()
+    assert "the grading process stopped" in text and "took more than 2 s" in text
+    data = results(out, "s1")
+    assert any("could not be graded" in t["output"] for t in data["tests"])
+    # errors are graded again on the next run
+    assert not batch.already_graded(out / "students" / "s1",
+                                    batch.prepare("s1", subs / "s1", options.modules, tmp_path, tmp_path),
+                                    options)
+
+
+def test_rerun_regrades_changed_submissions_and_everything_with_force(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "worker", fake_worker)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for student in ("s1", "s2"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "lenet.py").write_text(f"# {student}\n")
+    options = batch.Options(("lenet", "vgg"), False, "cpu", 60, 300, 3072)
+    import io
+    assert batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())["graded"] == 2
+    assert batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())["skipped"] == 2
+    (subs / "s2" / "vgg.py").write_text("# more work\n")
+    counts = batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())
+    assert counts["graded"] == 1 and counts["skipped"] == 1
+    assert grades(out)["s2"]["vgg"] == "1" and grades(out)["s1"]["vgg"] == "0"
+    other = batch.Options(("lenet",), False, "cpu", 60, 300, 3072)      # other options: graded again
+    assert batch.run_batch(subs, out, other, jobs=1, stream=io.StringIO())["graded"] == 2
+    assert batch.run_batch(subs, out, other, jobs=1, force=True, stream=io.StringIO())["graded"] == 2
