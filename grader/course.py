@@ -1,0 +1,496 @@
+"""``python -m grader nbgrader COURSE_DIR``: create or refresh an nbgrader course of the kit.
+
+Writes ``COURSE_DIR/nbgrader_config.py`` and one notebook per module under
+``COURSE_DIR/source/<assignment>/``, generated from ``solutions/`` and
+``grader/spec.py`` (never edit them by hand: re-run the command), and
+installs the Jupyter kernel the course pins (``ipykernel install
+--sys-prefix``, in this environment, which has the grader installed).
+
+A notebook holds the book's explanation of the network (Chinese, as in the
+book, with the English summary of the solution's docstring), the module as
+cells (a locked cell of imports and constants, then one answer cell per
+function or class, with ``### BEGIN SOLUTION`` / ``### END SOLUTION``
+exactly where ``exercises/`` has its stubs), a locked visible-test cell
+after each answer cell (the checks of ``exercises/test_<module>.py``), and
+at the end one locked, hidden grade cell per check kind worth that kind's
+points in ``grader.checks.POINTS``. The cells call ``grader.notebook``.
+
+The grader is not copied into the course: the grading environment imports
+it as the installed package (``pip install -e .``), so nothing of it ships
+with ``nbgrader generate_assignment``.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from . import stubgen
+from .notebook import child_budget, tag_line
+from .spec import MODULES, NETWORKS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+BOOK_TEXT = ROOT / "tests" / "data" / "d2l_zh_modern_cnns.txt"
+KERNEL_NAME = "d2l-cnn-kit"
+KERNEL_DISPLAY = "Python 3 (d2l CNN kit)"
+DEFAULT_ASSIGNMENT = "modern_cnns"
+GENERATOR = "d2l-cnn-kit"          # notebook metadata key: which notebooks this command owns
+BEGIN, END = stubgen.BEGIN, stubgen.END
+KEEP_BEGIN, KEEP_END = "### KEEP-BEGIN-SOLUTION", "### KEEP-END-SOLUTION"
+CODE_STUB = ("# YOUR CODE HERE / 在此编写你的代码\n"
+             'raise NotImplementedError("write this part, then run the visible tests below / '
+             '请完成这一部分，然后运行下方的公开测试")')
+KIND_TITLES = {"shapes": ("output shapes", "输出形状"), "params": ("parameter counts", "参数数量"),
+               "structure": ("structure: every operation, training and eval mode", "结构：每个运算（训练与评估模式）"),
+               "property": ("random configurations (hypothesis)", "随机配置（hypothesis）"),
+               "behaviour": ("behaviour: real arithmetic on small inputs", "行为：小输入上的真实计算"),
+               "training": ("a short training run on Fashion-MNIST", "在 Fashion-MNIST 上的短时间训练")}
+
+
+# -- the book's text ----------------------------------------------------------------------
+
+BOOK_SECTIONS = (("lenet", "LeNet"), ("batch_norm", "Batch Norm"), ("alexnet", "AlexNet"), ("vgg", "VGG"),
+                 ("nin", "NiN"), ("googlenet", "GoogLeNet"), ("resnet", "ResNet"))
+BOOK_END = "其他乱七八糟的东西"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def book_prose(text: str) -> dict[str, list[str]]:
+    """The Chinese explanations of each network in the book's text (code listings and outputs left out).
+
+    Adjacent prose lines (one paragraph broken by the scrape) are joined.
+    """
+    lines = text.splitlines()
+    starts, index = [], 0
+    for module, heading in BOOK_SECTIONS:
+        while not lines[index].startswith(heading + " "):
+            index += 1
+        starts.append((module, heading, index))
+        index += 1
+    end = next((i for i, line in enumerate(lines) if line.startswith(BOOK_END)), len(lines))
+    prose: dict[str, list[str]] = {}
+    for n, (module, heading, start) in enumerate(starts):
+        stop = starts[n + 1][2] if n + 1 < len(starts) else end
+        paragraphs, previous = [], None
+        for i in range(start, stop):
+            line = lines[i][len(heading):].strip() if i == start else lines[i].strip()
+            if (not CJK.search(line) or re.search(r"\b1 2 3\b", line) or "output shape" in line
+                    or "torch.Size(" in line):
+                continue
+            if previous == i - 1:
+                paragraphs[-1] += line
+            else:
+                paragraphs.append(line)
+            previous = i
+        prose[module] = paragraphs
+    return prose
+
+
+# -- the module as cells ------------------------------------------------------------------
+
+def annotated_solution(module: str) -> str:
+    """``solutions/<module>.py`` with the spec's notes added to its docstrings, as in ``exercises/``,
+    and the solution markers kept (``stubgen.generate`` with the markers hidden from it)."""
+    source = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
+    if KEEP_BEGIN in source or KEEP_END in source:
+        raise ValueError(f"solutions/{module}.py contains {KEEP_BEGIN!r}")
+    text = stubgen.generate(source.replace(BEGIN, KEEP_BEGIN).replace(END, KEEP_END), module)
+    header = stubgen.HEADER.format(name=f"{module}.py")
+    if not text.startswith(header):
+        raise ValueError("grader.stubgen.generate no longer starts with its HEADER")
+    return text[len(header):].replace(KEEP_BEGIN, BEGIN).replace(KEEP_END, END)
+
+
+def module_parts(module: str) -> tuple[str, list[tuple[str, str]]]:
+    """(English docstring, [(name, code)]): the module split into its top-level code before the first
+    definition (name ``""``) and one part per top-level function or class."""
+    text = annotated_solution(module)
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    docstring = ast.get_docstring(tree) or ""
+    body = tree.body[1:] if docstring else tree.body
+    definitions = [n for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    names = [n.name for n in definitions]
+    if names != list(NETWORKS[module].student_names):
+        raise ValueError(f"solutions/{module}.py defines {names} at top level; the notebooks need exactly "
+                         f"the spec's student_names {list(NETWORKS[module].student_names)}, in that order")
+    starts = [(n.decorator_list[0].lineno if n.decorator_list else n.lineno) - 1 for n in definitions]
+    for k, start in enumerate(starts):        # comment lines directly above a definition belong to it
+        while start > 0 and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        starts[k] = start
+    first = tree.body[1].lineno - 1 if docstring and len(tree.body) > 1 else 0
+    bounds = [first] + starts + [len(lines)]
+    parts = []
+    for k in range(len(bounds) - 1):
+        code = "\n".join(lines[bounds[k]:bounds[k + 1]]).strip("\n")
+        parts.append(("" if k == 0 else names[k - 1], code))
+    return docstring, parts
+
+
+def solution_regions(text: str) -> list[str]:
+    """The text of every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region, markers excluded."""
+    return [m.group(1) for m in re.finditer(rf"{re.escape(BEGIN)}\n(.*?)\n[ \t]*{re.escape(END)}", text, re.S)]
+
+
+# -- the notebook ---------------------------------------------------------------------------
+
+def cell_metadata(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+            "solution": solution, "task": False}
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def display_call(name: str, module: str) -> str:
+    spec = NETWORKS[module]
+    if name == spec.builder:
+        return spec.call
+    return name if name[:1].isupper() else f"{name}(...)"
+
+
+def intro_markdown(module: str, docstring: str, prose: list[str], hidden_kinds: list[str], points: dict) -> str:
+    spec = NETWORKS[module]
+    names = ", ".join(f"`{display_call(n, module)}`" for n in spec.student_names)
+    table = "\n".join(f"    {row.name} output shape: torch.Size({list(row.shape)})" for row in spec.table)
+    book = "\n\n".join(f"> {p}" for p in prose) or "> （本节的书中摘录只有代码与输出，没有文字说明。）"
+    total = sum(points[k] for k in hidden_kinds)
+    rows = "\n".join(f"| {kind} | {KIND_TITLES[kind][0]} / {KIND_TITLES[kind][1]} | {points[kind]:g} |"
+                     for kind in hidden_kinds)
+    summary, _, details = docstring.partition("\n")
+    return f"""# {spec.title} — d2l {spec.section} / 《动手学深度学习》{spec.section}节
+
+**In English.** {summary.strip()}
+
+{details.strip()}
+
+**书中的讲解（摘录）**
+
+{book}
+
+The book runs a tensor of shape {spec.input_shape} through the network's top-level layers and prints
+(书中逐层输出的形状):
+
+{table}
+
+Parameters (参数总数): {spec.params:,}
+
+## What to do / 任务
+
+Write {names} in the answer cells below: replace each `raise NotImplementedError(...)` with your
+code. After each answer cell, run its visible-test cell (the same checks as
+`exercises/test_{module}.py`). Only the code cells whose first line is a tag such as
+`# [{module}.py 2/...]` form your `{module}.py` and are graded: keep those first lines, and put any
+helper you need inside those cells (cells you add yourself are scratch space). Run a cell again
+after you edit it.
+
+在下方的答题单元中编写 {names}：把每个 `raise NotImplementedError(...)` 换成你的代码。每个答题单元之后
+运行其公开测试单元（与 `exercises/test_{module}.py` 相同）。只有第一行带有 `# [{module}.py 2/...]`
+这类标签的代码单元组成你的 `{module}.py` 并参与评分：请保留这些第一行，所需的辅助代码也写在这些单元里
+（你自己添加的单元只是草稿）。修改单元后请重新运行它。
+
+The hidden tests at the end run when your notebook is graded ({total:g} points):
+结尾的隐藏测试在评分时运行（共 {total:g} 分）：
+
+| kind | what is checked / 检查内容 | points |
+|---|---|---|
+{rows}
+"""
+
+
+def visible_source(module: str, name: str, timeout: float) -> str:
+    what = display_call(name, module)
+    return (f"# Visible tests of {what} (as in exercises/test_{module}.py) / {what} 的公开测试\n"
+            "from grader.notebook import visible_tests\n"
+            f"visible_tests({module!r}, {name!r}, timeout={timeout:g})")
+
+
+def hidden_source(module: str, kind: str, points: float, options: dict) -> str:
+    english, chinese = KIND_TITLES[kind]
+    args = f"timeout={options['timeout']:g}, memory_mb={options['memory']}"
+    if kind == "training":
+        args += f", train_timeout={options['train_timeout']:g}, device={options['device']!r}"
+    return (f"# Hidden tests: {english} ({points:g} point{'s' if points != 1 else ''}). "
+            "They run when your notebook is graded.\n"
+            f"# 隐藏测试：{chinese}（{points:g} 分），评分时运行。\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "from grader.notebook import hidden_check\n"
+            f"hidden_check({module!r}, {kind!r}, {args})\n"
+            "### END HIDDEN TESTS")
+
+
+def build_notebook(module: str, hidden_kinds: list[str], options: dict, prose: list[str]) -> dict:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from .checks import POINTS
+    docstring, parts = module_parts(module)
+    total = len(parts)
+    cells = [new_markdown_cell(intro_markdown(module, docstring, prose, hidden_kinds, POINTS[module]),
+                               metadata=cell_metadata(f"{module}_intro", locked=True))]
+    for k, (name, code) in enumerate(parts, start=1):
+        if not name:
+            what = "imports and constants, read-only / 导入与常量（只读）"
+            cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{code}",
+                                       metadata=cell_metadata(f"{module}_cell{k}", locked=True)))
+            continue
+        what = f"your answer: {display_call(name, module)} / 你的答案"
+        cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{code}",
+                                   metadata=cell_metadata(f"{module}_{name}", solution=True)))
+        cells.append(new_code_cell(visible_source(module, name, options["timeout"]),
+                                   metadata=cell_metadata(f"{module}_{name}_visible", locked=True)))
+    cells.append(new_markdown_cell(
+        "## Hidden tests / 隐藏测试\n\nThe cells below are filled in and run when your notebook is graded; "
+        "each is worth the points it names.\n\n以下单元在评分时填入并运行，每个单元的分值见其注释。",
+        metadata=cell_metadata(f"{module}_hidden_intro", locked=True)))
+    for kind in hidden_kinds:
+        points = POINTS[module][kind]
+        cells.append(new_code_cell(hidden_source(module, kind, points, options),
+                                   metadata=cell_metadata(f"{module}_hidden_{kind}", grade=True, locked=True,
+                                                          points=points)))
+    for n, cell in enumerate(cells):       # stable ids: refreshing an unchanged course changes nothing
+        cell["id"] = f"{module}-{n:02d}"
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY, "language": "python"},
+        "language_info": {"name": "python"},
+        GENERATOR: {"module": module, "generated_by": "python -m grader nbgrader"}})
+    nbformat.validate(nb)
+    return nb
+
+
+# -- nbgrader's configuration ---------------------------------------------------------------
+
+def cell_timeouts(options: dict) -> dict[str, int]:
+    """Seconds nbgrader waits for one cell: ordinary cells (answers, visible tests: their time
+    budget plus start-up), the first hidden cell of a notebook (it grades every kind), training."""
+    t = options["timeout"]
+    return {"cell": int(t + 60), "grade": int(child_budget(t, False, 0) + 30),
+            "train": int(child_budget(t, True, options["train_timeout"]) + 30)}
+
+
+CONFIG = '''\
+"""nbgrader configuration of the d2l CNN kit course.
+
+Written by `python -m grader nbgrader {args}`; running that command again
+rewrites this file. Put your own settings (course_id, exchange, ...) in
+nbgrader_config_local.py next to it: it is loaded last and never touched.
+"""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from grader.course import KitExecute
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "d2l_cnn"
+
+# The kernel: the one `python -m grader nbgrader` installed (ipykernel install --sys-prefix) in
+# the environment that has the grader, whatever kernelspec a submitted notebook names.
+c.Execute.kernel_name = {kernel!r}
+# No history file; one-line error messages (no frames of library code); files handed in next
+# to the notebook cannot shadow modules (no `grader.py` or `torch.py` from the kernel's working
+# folder); library warnings filtered at kernel start, so that no warning on stderr zeroes a
+# grade cell.
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--InteractiveShell.xmode=Minimal",
+    "--InteractiveShellApp.ignore_cwd=True",
+    "--IPKernelApp.exec_lines=import warnings; warnings.simplefilter('ignore')",
+]
+
+# Seconds per cell. The first hidden cell of a notebook grades all kinds of the network in a
+# sandbox ({timeout:g} s for the student's code, as much again for the reference, plus start-up);
+# the training cell also trains ({train_timeout:g} s); every other cell gets {cell} s.
+CELL_TIMEOUT, GRADE_TIMEOUT, TRAIN_TIMEOUT = {cell}, {grade}, {train}
+
+
+def cell_timeout(cell, cell_s=CELL_TIMEOUT, grade_s=GRADE_TIMEOUT, train_s=TRAIN_TIMEOUT):
+    source = getattr(cell, "source", cell)
+    if "hidden_check(" in source:
+        return train_s if "'training'" in source else grade_s
+    return cell_s
+
+
+c.Execute.timeout = CELL_TIMEOUT
+c.Execute.timeout_func = cell_timeout
+
+# Autograde as nbgrader does, except that a notebook whose kernel died (os._exit, a crash, the
+# kernel killed for memory) still gets its row: every cell that could not run scores 0.
+c.Autograde.autograde_preprocessors = [KitExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+# Feedback shows the hidden cells' messages but not their code.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+c.ClearSolutions.code_stub = {{"python": {stub!r}}}
+# Deleted grade cells come back (and score 0 if the student's code fails them).
+c.OverwriteCells.add_missing_cells = True
+
+load_subconfig("nbgrader_config_local.py")  # noqa: F821
+'''
+
+
+def config_text(options: dict, args: str) -> str:
+    times = cell_timeouts(options)
+    return CONFIG.format(args=args, kernel=KERNEL_NAME, stub=CODE_STUB, timeout=options["timeout"],
+                         train_timeout=options["train_timeout"], **times)
+
+
+def __getattr__(name):
+    """``KitExecute`` is built on first use, so that ``python -m grader`` does not import nbgrader."""
+    if name == "KitExecute":
+        globals()["KitExecute"] = kit_execute_class()
+        return globals()["KitExecute"]
+    raise AttributeError(name)
+
+
+def kit_execute_class():
+    from nbclient.exceptions import DeadKernelError
+    from nbformat.v4 import new_output
+    from nbgrader.preprocessors import Execute
+
+    class KitExecute(Execute):
+        """nbgrader's Execute; when the kernel dies, every code cell that did not run gets an error
+        output, so that its grade cells score 0 and the notebook keeps its row in the gradebook."""
+
+        def preprocess(self, nb, resources=None, km=None):
+            try:
+                return super().preprocess(nb, resources, km=km)
+            except DeadKernelError:
+                self.log.warning("The kernel died while running %s: the cells that did not run score 0",
+                                 (resources or {}).get("unique_key", "a notebook"))
+            notebook = getattr(self, "nb", None) or nb
+            first = True
+            for cell in notebook.cells:
+                if cell.cell_type != "code" or cell.get("execution_count") is not None:
+                    continue
+                if first:
+                    text = ("The notebook's Python process ended while this cell ran (os._exit, exit(), "
+                            "a crash, or too much memory); no cell after it could run.\n"
+                            "运行此单元时笔记本的 Python 进程终止（os._exit、exit()、崩溃或内存不足），"
+                            "之后的单元都无法运行。")
+                    first = False
+                else:
+                    text = ("Not run: the notebook's Python process had ended (see the first cell "
+                            "marked KernelDied above). 0 points.\n未运行：笔记本的 Python 进程已终止。0 分。")
+                cell.outputs = list(cell.get("outputs", [])) + [new_output(
+                    "error", ename="KernelDied", evalue=text.splitlines()[0], traceback=text.splitlines())]
+            return notebook, resources if resources is not None else getattr(self, "resources", {})
+
+    return KitExecute
+
+
+# -- the command ----------------------------------------------------------------------------
+
+def training_kinds(modules, device: str) -> tuple[dict[str, bool], list[str]]:
+    """Which modules get a training cell on ``device``, and why the others do not."""
+    from .grade import training_plan_or_reason
+    have, notes = {}, []
+    for module in modules:
+        plan, reason = training_plan_or_reason(module, device)
+        have[module] = plan is not None
+        if plan is None:
+            notes.append(f"{module}: no training cell ({reason})")
+    return have, notes
+
+
+def install_kernel() -> None:
+    subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
+                    "--display-name", KERNEL_DISPLAY], check=True, stdout=subprocess.DEVNULL)
+
+
+def write_course(course: Path, assignment: str, modules, options: dict, args: str = "") -> list[Path]:
+    """Write the config and the notebooks; return what was written (the kernel is installed apart)."""
+    import nbformat
+
+    from .checks import KINDS
+    course.mkdir(parents=True, exist_ok=True)
+    folder = course / "source" / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    train_on, notes = (training_kinds(modules, options["device"]) if options["train"]
+                       else ({m: False for m in modules}, []))
+    prose = book_prose(BOOK_TEXT.read_text(encoding="utf-8"))
+    written = []
+    config = course / "nbgrader_config.py"
+    config.write_text(config_text(options, args), encoding="utf-8")
+    written.append(config)
+    for module in modules:
+        kinds = [k for k in KINDS if k != "training" or train_on[module]]
+        nb = build_notebook(module, kinds, options, prose[module])
+        path = folder / f"{module}.ipynb"
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    for stale in sorted(folder.glob("*.ipynb")):          # this command's notebooks of modules left out
+        if stale.stem not in modules:
+            try:
+                owned = GENERATOR in json.loads(stale.read_text(encoding="utf-8")).get("metadata", {})
+            except (OSError, ValueError):
+                owned = False
+            if owned:
+                stale.unlink()
+                notes.append(f"removed {stale.relative_to(course)} (module not selected)")
+    for note in notes:
+        print(f"nbgrader: {note}")
+    return written
+
+
+def configure(parser):
+    from .sandbox import Limits
+    parser.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course directory (created if missing)")
+    parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
+                        help="assignment name: notebooks go to source/NAME/ (default %(default)s)")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="only these modules' notebooks")
+    parser.add_argument("--no-train", action="store_true", help="leave out the training cells")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where the grading machine trains: training cells only for the networks whose "
+                             "training check runs there (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=Limits.timeout,
+                        help="seconds for all non-training checks of one network, and for its visible "
+                             "tests (default %(default)s)")
+    parser.add_argument("--train-timeout", type=float, default=300.0,
+                        help="seconds for the training check of one network (default %(default)s)")
+    parser.add_argument("--memory", type=int, default=Limits.memory_mb,
+                        help="memory cap in MB for the code of one network (default %(default)s)")
+
+
+def main(args) -> int:
+    from .sandbox import Limits
+    modules = MODULES
+    if args.only:
+        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
+        unknown = [m for m in modules if m not in NETWORKS]
+        if unknown or not modules:
+            print(f"nbgrader: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
+                  file=sys.stderr)
+            return 2
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.assignment):
+        print(f"nbgrader: the assignment name {args.assignment!r} may only use letters, digits, _ . -",
+              file=sys.stderr)
+        return 2
+    options = {"train": not args.no_train, "device": args.device, "timeout": args.timeout,
+               "train_timeout": args.train_timeout, "memory": args.memory}
+    given = [f"{Path(args.course)}", f"--assignment {args.assignment}"]
+    if args.only:
+        given.append(f"--only {','.join(modules)}")
+    if args.no_train:
+        given.append("--no-train")
+    defaults = {"device": "cpu", "timeout": Limits.timeout, "train_timeout": 300.0, "memory": Limits.memory_mb}
+    given += [f"--{key.replace('_', '-')} {getattr(args, key):g}" if not isinstance(getattr(args, key), str)
+              else f"--{key} {getattr(args, key)}" for key, value in defaults.items() if getattr(args, key) != value]
+    course = Path(args.course)
+    try:
+        written = write_course(course, args.assignment, modules, options, " ".join(given))
+        install_kernel()
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"nbgrader: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"installed the Jupyter kernel {KERNEL_NAME!r} ({sys.executable})")
+    print(f"next: cd {course} && nbgrader generate_assignment {args.assignment}")
+    return 0
