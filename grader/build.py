@@ -69,9 +69,21 @@ def as_module(built, call: str) -> nn.Module:
     return built
 
 
-def build(module: ModuleType, call: str, device: str = "meta") -> nn.Module:
+def build(module: ModuleType, call: str, device: str = "meta", input_shape=None) -> nn.Module:
+    """Build ``call`` on ``device``. Lazy layers (``nn.LazyConv2d``, as in the English edition)
+    get their parameters from one eval-mode pass over an ``input_shape`` batch."""
     with torch.device(device):
-        return as_module(evaluate_call(module, call), call)
+        model = as_module(evaluate_call(module, call), call)
+    if input_shape is not None and has_lazy_parameters(model):
+        training = model.training
+        with torch.no_grad():
+            model.eval()(torch.zeros(tuple(input_shape), device=device))
+        model.train(training)
+    return model
+
+
+def has_lazy_parameters(model: nn.Module) -> bool:
+    return any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters())
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -113,9 +125,9 @@ def output_shape(model: nn.Module, input_shape, device: str = "meta") -> tuple[i
         return tuple(model(x).shape)
 
 
-def on_meta_or_cpu(work, module: ModuleType, call: str, *args):
-    """Do ``work(model, *args, device=...)`` on the meta device, falling back to real CPU tensors."""
+def on_meta_or_cpu(work, module: ModuleType, call: str, input_shape, *args):
+    """Do ``work(model, input_shape, *args, device=...)`` on the meta device, falling back to real CPU tensors."""
     try:
-        return work(build(module, call, "meta"), *args, device="meta")
+        return work(build(module, call, "meta", input_shape), input_shape, *args, device="meta")
     except Exception:
-        return work(build(module, call, "cpu"), *args, device="cpu")
+        return work(build(module, call, "cpu", input_shape), input_shape, *args, device="cpu")

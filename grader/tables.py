@@ -23,7 +23,7 @@ def main(args) -> int:
               f"X = torch.rand{spec.input_shape}; net = {spec.call}")
         try:
             module = build.load_module(folder, module_name)
-            model = build.build(module, spec.call)
+            model = build.build(module, spec.call, "meta", spec.input_shape)
             for row in build.on_meta_or_cpu(build.layer_table, module, spec.call, spec.input_shape):
                 print(f"{row.name} output shape:\t torch.Size({list(row.shape)})")
             print(f"parameters: {build.parameter_count(model):,}\n")

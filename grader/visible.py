@@ -99,7 +99,7 @@ def check_table(module, case: Case) -> None:
 
 def check_params(module, case: Case) -> None:
     spec = case.spec
-    found = build.parameter_count(build.build(module, spec.call, "meta"))
+    found = build.parameter_count(build.build(module, spec.call, "meta", spec.input_shape))
     if found != spec.params:
         raise CheckFailure(bilingual(
             f"{spec.call} has {found:,} parameters; the book's {spec.title} has {spec.params:,} "
@@ -109,7 +109,7 @@ def check_params(module, case: Case) -> None:
 
 def check_example(module, case: Case) -> None:
     ex = case.example
-    block = build.build(module, ex.call, "meta")
+    block = build.build(module, ex.call, "meta", ex.input_shape)
     found = build.on_meta_or_cpu(build.output_shape, module, ex.call, ex.input_shape)
     if found != ex.output_shape:
         raise CheckFailure(bilingual(
