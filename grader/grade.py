@@ -140,15 +140,16 @@ class ReferenceObserver(Observer):
     def __init__(self, module: str, limits: Limits):
         super().__init__(None, "reference")
         self.module, self.limits = module, limits
+        # read now, before any student code of this process runs (a non-root sandbox could rewrite the file)
+        self.source = (REFERENCE_DIR / f"{module}.py").read_bytes()
 
     def ask(self, op, activity, **args):
         key = (op, repr(sorted(args.items())))
         if key in self.cache:
             return self.cache[key]
         if self.sandbox is None or self.sandbox.dead is not None:
-            source = (REFERENCE_DIR / f"{self.module}.py").read_bytes()
             self.sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=7)
-            self.sandbox.start(source)
+            self.sandbox.start(self.source)
             self.sandbox.deadline = None
             self.sandbox.request("import", "importing the reference")
         self.sandbox.deadline = None          # the reference gets a fresh budget for each question

@@ -1,29 +1,64 @@
 """Run one module of a submission in a child process the grader controls.
 
-The grading process never imports student code. For each network it forks a
-child (cheap: torch is already imported) that
+The grading process never imports student code. Children are forked from a
+*zygote*: a fresh Python process, started once per grading process, that
+imports only torch and the parts of the grader a child needs (``probes``,
+``build``, ``trace``, ``spec``, ``train``, ``data``). A child therefore holds
+none of the grading process's memory: no hidden checks, no cached
+observations of the reference solution, no other submission's results.
+
+Each child
 
 - starts a new session, so that it and everything it spawns can be killed;
 - gets resource limits: address space (the memory cap), CPU time, file size,
-  open files, no core dumps, and when the grader runs as root a process
-  count and an unprivileged user id of its own;
+  open files, no core dumps, no new privileges;
+- when the grader runs as root: runs under an unprivileged user id of its
+  own (reserved for its lifetime) with a process limit, in a private mount
+  namespace where the repository (``solutions/``, ``tests/``, ``grader/``,
+  ``.git``) and the folder holding it, the submission's folder and its
+  siblings (other submissions),
+  ``/home``, ``/root``, ``/srv``, ``/mnt``, ``/media`` and the paths in
+  ``$GRADER_HIDE`` are empty, read-only folders, and ``/tmp``, ``/var/tmp``
+  and ``/dev/shm`` are small private tmpfs; the Python installation stays
+  readable;
 - runs in a private scratch directory holding a copy of the one module file,
-  with stdin closed and stdout/stderr going to a capped file;
+  with stdin closed and stdout/stderr going to a capped file (shown
+  truncated, with control characters escaped, grader stack frames and lines
+  of the grader's hidden source removed);
 - then answers the grader's requests ("import the module", "trace this
-  call", ...) over a pipe, each with a wall-clock deadline.
+  call", ...) over a pipe, all of a module's requests within one wall-clock
+  budget.
 
-The child only reports observations (shapes, traces, numbers). Verdicts are
-computed in the grader's process, which the submission cannot reach.
+The child only reports observations (shapes, traces, numbers); verdicts are
+computed in the grader's process. Before each reply the child checks that
+the submission did not rewrite the grader's code, torch's or the builtins in
+its process (``Guard``); a reply saying so, or any malformed reply, refuses
+the module. When the grading ends every process of the sandbox is killed:
+as root, every process of its user id; otherwise every process of its
+session and every orphan the zygote (a child subreaper) inherited.
+
+Without root the children run as the grader's own user: they can read (and
+write) whatever that user can. The grader then says so on stderr, and checks
+after every request that the grader's and the reference solutions' files did
+not change (a module that changes them is refused).
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
+import hashlib
 import json
 import os
+import re
 import resource
 import select
 import shutil
 import signal
+import socket
+import stat
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,15 +69,26 @@ from pathlib import Path
 from . import probes
 
 ROOT = Path(__file__).resolve().parent.parent
+GRADER_DIR = ROOT / "grader"
+REFERENCE_DIR = ROOT / "solutions"
 SANDBOX_UID_BASE = 61000
+SANDBOX_UID_COUNT = 4000
 MAX_SOURCE_BYTES = 1_000_000
 MAX_REPLY_BYTES = 32_000_000
 OUTPUT_LIMIT_BYTES = 8_000_000      # what the submission may print before writes fail
 SHOWN_OUTPUT_CHARS = 1500
+NPROC_LIMIT = 64
+PRIVATE_TMP = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=8m,mode=1777", "/dev/shm": "size=8m,mode=1777"}
+ALWAYS_HIDDEN = ("/home", "/root", "/srv", "/mnt", "/media")
+NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
+                "/run", "/var", "/tmp", "/opt", "/usr/local", "/usr/lib", "/usr/share"}
+EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.train in the child
+HIDDEN_SOURCES = ("checks.py", "strategies.py", "grade.py", "probes.py", "trace.py", "sandbox.py")
+ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.trace", "grader.spec", "grader.data", "grader.train")
 
 
 class SandboxError(Exception):
-    """The child could not answer: ``status`` says why (timeout, crashed, memory, refused, ...)."""
+    """The child could not answer: ``status`` says why (timeout, crashed, killed, exited, refused, tampered, ...)."""
 
     def __init__(self, status: str, english: str, chinese: str):
         super().__init__(english)
@@ -69,6 +115,8 @@ class Limits:
     timeout: float = 60.0          # wall-clock seconds for all requests of one module together
     memory_mb: int = 3072          # address space the child may add to what it inherits
 
+
+# -- the pipe protocol: a 4-byte length, then JSON ------------------------------
 
 def send(fd: int, payload) -> None:
     data = json.dumps(payload).encode()
@@ -97,64 +145,804 @@ def receive(fd: int, deadline: float | None = None):
     (length,) = struct.unpack(">I", read_exactly(fd, 4, deadline))
     if length > MAX_REPLY_BYTES:
         raise ValueError(f"reply of {length} bytes")
-    return json.loads(read_exactly(fd, length, deadline))
+    try:
+        return json.loads(read_exactly(fd, length, deadline))
+    except RecursionError:
+        raise ValueError("reply nested too deeply") from None
+
+
+# -- what a submission may be ---------------------------------------------------
+
+def refused(english: str, chinese: str, status: str = "refused") -> SandboxError:
+    return SandboxError(status, english, chinese)
 
 
 def validate_source(path: Path, root: Path) -> bytes:
-    """Read a submitted module, refusing links that leave the submission and absurd sizes."""
-    resolved_root = root.resolve()
+    """Read a submitted module: no links leaving the submission, no special files, no absurd sizes."""
+    path, resolved_root = Path(path), Path(root).resolve()
+    name = path.name
     if path.is_symlink():
         target = path.resolve()
         if resolved_root not in target.parents:
-            raise SandboxError("refused", f"refused: {path.name} is a symbolic link outside the submission",
-                               f"拒绝评分：{path.name} 是指向提交目录之外的符号链接")
-    if not path.is_file():
-        raise SandboxError("missing", f"{path.name} is missing from the submission",
-                           f"提交中缺少 {path.name}")
-    size = path.stat().st_size
-    if size > MAX_SOURCE_BYTES:
-        raise SandboxError("refused", f"refused: {path.name} is {size:,} bytes (limit {MAX_SOURCE_BYTES:,})",
-                           f"拒绝评分：{path.name} 过大（{size:,} 字节）")
-    return path.read_bytes()
+            raise refused(f"refused: {name} is a symbolic link outside the submission",
+                          f"拒绝评分：{name} 是指向提交目录之外的符号链接")
+    if not path.exists():
+        raise SandboxError("missing", f"{name} is missing from the submission", f"提交中缺少 {name}")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)   # a FIFO must not block us
+    except OSError as error:
+        raise refused(f"refused: {name} cannot be read ({error.strerror})",
+                      f"拒绝评分：无法读取 {name}（{error.strerror}）") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refused(f"refused: {name} is not a regular file", f"拒绝评分：{name} 不是普通文件")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise refused(f"refused: {name} is {info.st_size:,} bytes (limit {MAX_SOURCE_BYTES:,})",
+                          f"拒绝评分：{name} 过大（{info.st_size:,} 字节，上限 {MAX_SOURCE_BYTES:,}）")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > MAX_SOURCE_BYTES:
+                raise refused(f"refused: {name} is larger than {MAX_SOURCE_BYTES:,} bytes",
+                              f"拒绝评分：{name} 过大（上限 {MAX_SOURCE_BYTES:,} 字节）")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+# -- what the submission printed, made safe to show ----------------------------
+
+_HIDDEN_LINES: list[str] | None = None
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+GRADER_FRAME = re.compile(r'^\s*File "[^"\n]*(/grader/|/solutions/|/tests/)[^"\n]*"', re.M)
+
+
+def hidden_lines() -> list[str]:
+    """Lines (12 characters or more) of the grader's hidden source, longest first."""
+    global _HIDDEN_LINES
+    if _HIDDEN_LINES is None:
+        lines = set()
+        for name in HIDDEN_SOURCES:
+            try:
+                text = (GRADER_DIR / name).read_text(encoding="utf-8")
+            except OSError:
+                continue
+            lines.update(line.strip() for line in text.splitlines() if len(line.strip()) >= 12)
+        _HIDDEN_LINES = sorted(lines, key=len, reverse=True)
+    return _HIDDEN_LINES
+
+
+def clean_text(text: str) -> str:
+    """Escape control characters, drop grader stack frames and any line of the grader's hidden source."""
+    text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                       else f"\\u{ord(m.group()):04x}", text)
+    text = GRADER_FRAME.sub("  [grader stack frame removed]", text)
+    for line in hidden_lines():
+        if line in text:
+            text = text.replace(line, "[grader source removed]")
+    return text
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... [{len(text) - limit:,} characters cut] ...\n{text[-half:]}"
+
+
+# -- isolation: what this machine allows ----------------------------------------
+
+_LIBC = None
+
+
+def libc():
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+        _LIBC.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+        _LIBC.unshare.argtypes = [ctypes.c_int]
+        _LIBC.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return _LIBC
+
+
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+
+
+def prctl(option: int, value: int) -> None:
+    if libc().prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def mount(source, target, fstype, flags: int, data=None) -> None:
+    def b(value):
+        return None if value is None else str(value).encode()
+    if libc().mount(b(source), b(target), b(fstype), flags, b(data)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+def isolation_notes() -> list[str]:
+    """What the sandbox cannot guarantee on this machine, for the instructor (empty when fully isolated)."""
+    if os.geteuid() != 0:
+        return [f"the grader runs as uid {os.geteuid()}, not root: submissions run as the same user and can "
+                "read or write whatever that user can (the reference solutions, the grader, other "
+                "submissions) and signal its processes. Files of grader/ and solutions/ are checked after "
+                "every request, but run the grader as root for full isolation."]
+    z = zygote()
+    if not z.info.get("namespaces"):
+        return [f"no private mount namespace ({z.info.get('why', 'unknown')}): submissions run as a private "
+                "user id but can read world-readable files (the reference solutions, the grader, other "
+                "submissions). Give the grader CAP_SYS_ADMIN (e.g. docker --cap-add SYS_ADMIN)."]
+    return []
+
+
+_WARNED = False
+
+
+def warn_once() -> None:
+    global _WARNED
+    if not _WARNED:
+        _WARNED = True
+        for note in isolation_notes():
+            print(f"grader: warning: {note}", file=sys.stderr)
+
+
+# -- integrity of the grader's own files (checked when children share our uid) --
+
+def tree_state(*folders: Path) -> dict[str, tuple]:
+    state = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if "__pycache__" in path.parts:
+                continue
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            state[str(path)] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+    return state
+
+
+class Integrity:
+    def __init__(self):
+        self.state = tree_state(GRADER_DIR, REFERENCE_DIR)
+
+    def changed(self) -> list[str]:
+        now = tree_state(GRADER_DIR, REFERENCE_DIR)
+        if now == self.state:
+            return []
+        paths = sorted(k for k in set(now) | set(self.state) if now.get(k) != self.state.get(k))
+        self.state = now         # report each change once
+        return [str(Path(p).relative_to(ROOT)) for p in paths]
+
+
+_INTEGRITY: Integrity | None = None
+
+
+# -- the zygote: a clean process that forks the children --------------------------
+
+class Zygote:
+    """Parent side of the zygote (one per grading process)."""
+
+    def __init__(self):
+        self.owner = os.getpid()
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
+        boot = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[2]))")
+        self.proc = subprocess.Popen([sys.executable, "-I", "-c", boot, json.dumps(paths), str(theirs.fileno())],
+                                     pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, cwd="/", start_new_session=True)
+        theirs.close()
+        self.pid = self.proc.pid
+        self.exits: dict[int, int] = {}
+        self.replies: dict[int, dict] = {}
+        self.counter = 0
+        self.info = self.wait_for(0, deadline=time.monotonic() + 600)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.proc.poll() is None and self.sock is not None
+
+    def pump(self, timeout: float = 0.0) -> None:
+        """Read what the zygote said: exit statuses and replies."""
+        while self.sock is not None:
+            if not select.select([self.sock], [], [], max(timeout, 0))[0]:
+                return
+            timeout = 0
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.sock.close()
+                self.sock = None
+                return
+            message = json.loads(data)
+            if "exited" in message:
+                self.exits[message["exited"]] = message["status"]
+            else:
+                self.replies[message.get("id", 0)] = message
+
+    def wait_for(self, ident: int, deadline: float) -> dict:
+        while ident not in self.replies:
+            if self.sock is None or time.monotonic() > deadline:
+                raise RuntimeError(f"the grader's zygote process did not answer (exit code {self.proc.poll()})")
+            self.pump(min(0.5, deadline - time.monotonic()))
+        return self.replies.pop(ident)
+
+    def call(self, op: str, fds=(), timeout: float = 30.0, **args) -> dict:
+        self.counter += 1
+        payload = json.dumps({"op": op, "id": self.counter, **args}).encode()
+        if fds:
+            socket.send_fds(self.sock, [payload], list(fds))
+        else:
+            self.sock.send(payload)
+        return self.wait_for(self.counter, time.monotonic() + timeout)
+
+    def exit_status(self, pid: int, wait: float) -> int | None:
+        end = time.monotonic() + wait
+        while pid not in self.exits:
+            if self.sock is None or time.monotonic() > end:
+                return None
+            self.pump(min(0.05, max(0.0, end - time.monotonic())))
+        return self.exits.pop(pid)
+
+
+_ZYGOTE: Zygote | None = None
+
+
+def current_zygote() -> Zygote | None:
+    """This process's zygote, if it has a live one (a forked grading process inherits its parent's: not ours)."""
+    z = _ZYGOTE
+    return z if z is not None and z.owner == os.getpid() and z.sock is not None else None
+
+
+def zygote() -> Zygote:
+    global _ZYGOTE, _INTEGRITY
+    if _ZYGOTE is None or not _ZYGOTE.alive():
+        if _ZYGOTE is not None and _ZYGOTE.owner == os.getpid() and _ZYGOTE.proc.poll() is None:
+            _ZYGOTE.proc.kill()
+        _ZYGOTE = Zygote()
+        if _INTEGRITY is None and os.geteuid() != 0:
+            _INTEGRITY = Integrity()
+    return _ZYGOTE
+
+
+def zygote_main(fd: int) -> None:
+    """The zygote: import what children need, then fork one on each request and report exits."""
+    try:       # (it exits when the grading process closes the socket: no parent-death signal needed)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)       # orphans of the children come back here, to be reaped
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=fd)
+    import importlib
+    for name in ZYGOTE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    probes.warm_up()
+    info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root"}
+    if os.geteuid() == 0:
+        info["namespaces"], info["why"] = probe_namespaces()
+    sock.send(json.dumps(info).encode())
+    while True:
+        reap(sock)
+        if not select.select([sock], [], [], 0.05)[0]:
+            continue
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)
+        request = json.loads(data)
+        reply = {"id": request["id"]}
+        if request["op"] == "fork":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    sock.detach()
+                    child_main(request["config"], fds[0], fds[1])
+                finally:
+                    os._exit(70)
+            reply["pid"] = pid
+        elif request["op"] == "killall":
+            reply["killed"] = killall_uid(request["uid"])
+        for descriptor in fds:
+            os.close(descriptor)
+        sock.send(json.dumps(reply).encode())
+
+
+def reap(sock) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        sock.send(json.dumps({"exited": pid, "status": status}).encode())
+
+
+def probe_namespaces() -> tuple[bool, str]:
+    """Can a child get a private mount namespace here? Tried in a throwaway child."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if libc().unshare(CLONE_NEWNS) != 0:
+                os._exit(10 + ctypes.get_errno())
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            mount("tmpfs", "/mnt" if os.path.isdir("/mnt") else "/tmp", "tmpfs", MS_NOSUID, "size=16k")
+            os._exit(0)
+        except BaseException:
+            os._exit(9)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return True, ""
+    if code >= 10:
+        return False, f"unshare(CLONE_NEWNS) failed: {os.strerror(code - 10)}"
+    return False, "mounting a tmpfs failed"
+
+
+def killall_uid(uid: int) -> bool:
+    """Kill every process of ``uid`` at once: a throwaway child takes that uid and kills -1."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)       # every process this uid may signal; not itself
+        except BaseException:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return True
+
+
+# -- the child ----------------------------------------------------------------------
+
+def child_main(config: dict, requests: int, replies: int) -> None:
+    """In the forked child: isolate, then serve requests. Never returns."""
+    os.setsid()
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    scratch, module = Path(config["scratch"]), config["module"]
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    out = os.open(config["output"], os.O_WRONLY | os.O_APPEND)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)    # printing past the cap fails instead of killing
+    keep = {0, 1, 2, requests, replies}
+    for fd in map(int, os.listdir("/proc/self/fd")):
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    inherited = address_space_bytes()
+    memory = inherited + int(config["memory_mb"]) * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(float(config["timeout"]) * 2 + 10)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    hello = {"hidden": False, "why": "not root"}
+    work = scratch
+    uid = config["uid"]
+    if uid is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+        source = (scratch / f"{module}.py").read_bytes()
+        work, problems = private_filesystem(config, source)
+        hello = {"hidden": not problems, "why": "; ".join(problems)}
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    else:
+        try:   # a fork bomb of our own user must not starve the machine
+            count = sum(1 for p in os.listdir("/proc") if p.isdigit())
+            resource.setrlimit(resource.RLIMIT_NPROC, (count + NPROC_LIMIT, count + NPROC_LIMIT))
+        except (OSError, ValueError):
+            pass
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    os.chdir(work)
+    os.environ.clear()
+    os.environ.update({"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+                       "GRADER_SANDBOX": config["marker"], "OMP_NUM_THREADS": "1", **config["env"]})
+    sys.path[:] = [str(work)] + [p for p in sys.path if p and Path(p).resolve() != ROOT]
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
+    sys.stderr = sys.stdout
+    sys.stdin = open(0, "r", closefd=False)
+    sys.argv = [f"{module}.py"]
+    send(replies, {"hello": hello})          # before any student code runs
+    probes.serve(requests, replies, work / f"{module}.py", module,
+                 protected_pids=(os.getppid(), int(config["grader_pid"])))
+
+
+def private_filesystem(config: dict, source: bytes) -> tuple[Path, list[str]]:
+    """As root: a private mount namespace hiding the grader's world.
+
+    Returns the scratch directory to work in and what could not be done (empty
+    when everything is hidden).
+    """
+    try:
+        return private_mounts(config, source), []
+    except OSError as error:
+        problems = [str(error)]
+    work = Path("/tmp") / Path(config["scratch"]).name
+    if not (Path(config["scratch"]) / f"{config['module']}.py").is_file():   # /tmp was replaced already
+        try:
+            work.mkdir(mode=0o700, exist_ok=True)
+            (work / f"{config['module']}.py").write_bytes(source)
+            for path in (work, work / f"{config['module']}.py"):
+                os.chown(path, config["uid"], config["uid"])
+            return work, problems
+        except OSError as error:
+            problems.append(str(error))
+    return Path(config["scratch"]), problems
+
+
+def private_mounts(config: dict, source: bytes) -> Path:
+    if libc().unshare(CLONE_NEWNS) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"unshare(CLONE_NEWNS): {os.strerror(code)}")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    exposed = []          # opened in the new namespace (a bind mount's source must be in it), before hiding
+    for path in config["expose"]:
+        try:
+            exposed.append((path, os.open(path, os.O_PATH | os.O_CLOEXEC), os.path.isdir(path)))
+        except OSError:
+            continue
+    for path, options in PRIVATE_TMP.items():
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
+    hidden: list[str] = []
+    for path in sorted(set(config["hide"]), key=len):
+        if any(under(path, h) for h in hidden):
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=755")
+            hidden.append(path)
+        elif os.path.isfile(path) and not os.path.islink(path):
+            mount("/dev/null", path, None, MS_BIND)
+            hidden.append(path)
+    done: list[str] = []
+    for path, fd, is_dir in sorted(exposed, key=lambda e: len(e[0])):
+        if not any(under(path, h) for h in hidden if os.path.isdir(h)) or any(under(path, d) for d in done):
+            continue
+        if is_dir:
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "a").close()
+        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        done.append(path)
+    for path, fd, _ in exposed:
+        os.close(fd)
+    for path in hidden:
+        if os.path.isdir(path):
+            mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    work = Path("/tmp") / Path(config["scratch"]).name
+    work.mkdir(mode=0o700, exist_ok=True)
+    (work / f"{config['module']}.py").write_bytes(source)
+    for path in (work, work / f"{config['module']}.py"):
+        os.chown(path, config["uid"], config["uid"])
+    return work
+
+
+def under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def address_space_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# -- what the submission may not do to the grader inside its own process -----------------
+
+def guard_snapshot() -> tuple:
+    """Identity of the callables the probes rely on, taken before any student code runs.
+
+    Checked before and after every request with ``guard_check``: a submission
+    that swaps a function or class of the grader (or a function's
+    ``__code__``), of torch, ``math``, ``json``, ``os``, or a builtin, in its
+    own process, is refused. Only identities are compared, with operators, so
+    patching a builtin cannot fool the check itself.
+    """
+    import builtins
+    import math
+
+    import torch
+    from torch import nn
+    from torch.nn import functional
+    namespaces, classes = [], [torch.Tensor, torch._C.TensorBase, nn.Module]
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == "grader" or name.startswith("grader.")):
+            namespaces.append((name, vars(module)))
+            for key, value in list(vars(module).items()):
+                if isinstance(value, type) and getattr(value, "__module__", "") == name:
+                    namespaces.append((f"{name}.{key}", vars(value)))
+                    classes.append(value)
+    namespaces += [("builtins", vars(builtins)), ("math", vars(math)), ("json", vars(json)), ("os", vars(os)),
+                   ("struct", vars(struct)), ("select", vars(select)), ("torch", vars(torch)),
+                   ("torch.nn.functional", vars(functional)), ("torch.Tensor", vars(torch.Tensor)),
+                   ("torch._C.TensorBase", vars(torch._C.TensorBase)), ("torch.nn.Module", vars(nn.Module)),
+                   ("torch.testing", vars(torch.testing)), ("torch.overrides", vars(torch.overrides))]
+    entries = []
+    for label, namespace in namespaces:
+        for key, value in list(namespace.items()):
+            try:
+                if not callable(value) and not isinstance(value, (staticmethod, classmethod, property)):
+                    continue
+                code = getattr(value, "__code__", None)
+                if code is not None and not isinstance(code, type(guard_check.__code__)):
+                    code = None
+            except Exception:
+                continue
+            entries.append((namespace, key, value, code, f"{label}.{key}"))
+    for cls in classes:     # a new attribute shadowing an inherited one (Tensor.__eq__) shows in the count
+        entries.append((vars(cls), None, len(vars(cls)), None, f"{cls.__module__}.{cls.__qualname__}"))
+    modules = sys.modules
+    for key in list(modules):
+        if key == "grader" or key.startswith("grader.") or key in ("torch", "torch.nn", "builtins", "math", "json"):
+            entries.append((modules, key, modules[key], None, f"sys.modules.{key}"))
+    return tuple(entries)
+
+
+def guard_check(snapshot: tuple):
+    """The first watched name that no longer holds the same object (or code), or None."""
+    for namespace, key, value, code, label in snapshot:
+        if key is None:
+            if namespace.__len__() != value:
+                return label
+            continue
+        if key not in namespace:
+            return label
+        current = namespace[key]
+        if current is not value:
+            return label
+        if code is not None and current.__code__ is not code:
+            return label
+    return None
+
+
+BLOCKED_EVENTS = ("gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.setprofile", "sys.settrace",
+                  "sys._current_frames", "function.__new__")
+
+
+class Blocked(RuntimeError):
+    """An operation the grader does not allow in a submission."""
+
+
+def install_audit_hook(protected_pids: tuple) -> None:
+    """Refuse, from now on in this process, what no honest submission needs.
+
+    ``ctypes`` (loading libraries, raw memory: the audited calls, and the
+    module's own ``memmove``/``memset``/``string_at``/``cast``, which CPython
+    does not audit), ``gc`` object walks, swapping a function's code, tracing
+    hooks, opening ``/proc/*/mem`` and signalling the grader's processes. An audit hook cannot be removed; it is written with
+    operators and ``str`` methods only, so patched builtins cannot fool it.
+    """
+    def hook(event, args):
+        if event.startswith("ctypes.") or event in BLOCKED_EVENTS:
+            raise Blocked(f"{event} is not allowed in a submission")
+        if event == "object.__setattr__" or event == "object.__delattr__":
+            if args[1] == "__code__":     # audited for functions (not for classes); torch sets defaults itself
+                raise Blocked("changing __code__ of a function is not allowed in a submission")
+        elif event == "open":
+            path = args[0]
+            if path.__class__ is bytes:
+                path = path.decode(errors="replace")
+            if path.__class__ is str and path.startswith("/proc/") and (path.endswith("/mem") or "/mem" in path):
+                raise Blocked("opening process memory is not allowed in a submission")
+        elif event == "os.kill" or event == "os.killpg":
+            target = args[0]
+            if target.__class__ is int and (target == -1 or target in protected_pids):
+                raise Blocked(f"signalling the grader's process {target} is not allowed in a submission")
+    sys.addaudithook(hook)
+    import ctypes
+
+    def blocked(*args, **kwargs):
+        raise Blocked("raw memory access through ctypes is not allowed in a submission")
+    for name in ("memmove", "memset", "string_at", "wstring_at", "cast"):
+        setattr(ctypes, name, blocked)
+
+
+# -- the parent side --------------------------------------------------------------
+
+_LIVE: dict[int, "Sandbox"] = {}
+
+
+def uid_lock_dir() -> Path:
+    folder = Path("/run/grader-sandbox") if os.access("/run", os.W_OK) else \
+        Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def uid_in_use(uid: int) -> bool:
+    try:
+        import pwd
+        pwd.getpwuid(uid)
+        return True            # a real account: never ours
+    except (KeyError, ImportError):
+        pass
+    return bool(processes_of_uid(uid))
+
+
+def reserve_uid(hint: int) -> tuple[int, int]:
+    """A private uid for one sandbox, held (flock) for its lifetime so parallel graders never share one."""
+    folder = uid_lock_dir()
+    for i in range(SANDBOX_UID_COUNT):
+        uid = SANDBOX_UID_BASE + (hint + i) % SANDBOX_UID_COUNT
+        fd = os.open(folder / str(uid), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if uid_in_use(uid):
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError("no free sandbox uid")
+
+
+def proc_status(pid: str) -> dict[str, str]:
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return fields
+
+
+def processes_of_uid(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                uids = proc_status(entry)["Uid"].split()
+            except (OSError, KeyError):
+                continue
+            if str(uid) in uids:
+                found.append(int(entry))
+    return found
+
+
+def process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (ppid, session) of every process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                table[int(entry)] = (int(fields[1]), int(fields[3]))
+            except (OSError, IndexError, ValueError):
+                continue
+    return table
 
 
 class Sandbox:
     """One module of one submission, running in its own child process."""
 
     def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0):
-        self.submission, self.module, self.limits = Path(submission), module, limits
+        self.submission, self.module, self.limits, self.slot = Path(submission), module, limits, slot
         self.pid: int | None = None
-        self.uid = SANDBOX_UID_BASE + (os.getpid() * 8 + slot) % 4000 if os.geteuid() == 0 else None
+        self.uid: int | None = None
+        self.uid_lock: int | None = None
         self.deadline = None
         self.dead: SandboxError | None = None
+        self.greeted = False
+        self.hello: dict = {}
         self.scratch = Path(tempfile.mkdtemp(prefix=f"grader-{module}-"))
         self.output_path = self.scratch / "output.txt"
 
     # -- parent side ------------------------------------------------------
 
     def start(self, source: bytes) -> None:
-        """Fork the child; it waits for requests. Call before any thread is started."""
+        """Ask the zygote for a child; it waits for requests."""
+        z = zygote()
+        warn_once()
         (self.scratch / f"{self.module}.py").write_bytes(source)
         self.output_path.touch()
-        if self.uid is not None:
+        if os.geteuid() == 0:
+            self.uid, self.uid_lock = reserve_uid((os.getpid() * 8 + self.slot) % SANDBOX_UID_COUNT)
             for path in (self.scratch, self.scratch / f"{self.module}.py", self.output_path):
                 os.chown(path, self.uid, self.uid)
             os.chmod(self.scratch, 0o700)
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:   # child: never returns
-            try:
-                os.close(request_w)
-                os.close(reply_r)
-                self._child(request_r, reply_w)
-            finally:
-                os._exit(70)
-        os.close(request_r)
-        os.close(reply_w)
-        self.pid, self.requests, self.replies = pid, request_w, reply_r
+        config = {"module": self.module, "scratch": str(self.scratch), "output": str(self.output_path),
+                  "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
+                  "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(), "expose": self.exposed_paths(),
+                  "env": {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ}}
+        try:
+            self.pid = z.call("fork", fds=(request_r, reply_w), config=config)["pid"]
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
+        _LIVE[self.pid] = self
+        self.session = self.pid
+        self.requests, self.replies = request_w, reply_r
+
+    def hidden_paths(self) -> list[str]:
+        paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *ALWAYS_HIDDEN]
+        for folder in (self.submission, self.submission.resolve()):
+            paths.append(str(folder))
+            if len(folder.parent.parts) > 1:
+                paths.append(str(folder.parent))
+        paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
+        return sorted({os.path.abspath(p) for p in paths} - NEVER_HIDDEN)
+
+    def exposed_paths(self) -> list[str]:
+        paths = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+        paths |= {p for p in sys.path if p and os.path.isdir(p)}
+        paths |= {str(GRADER_DIR / name) for name in EXPOSED_GRADER_FILES if (GRADER_DIR / name).is_file()}
+        if os.environ.get("FASHION_MNIST_DIR"):
+            paths.add(os.environ["FASHION_MNIST_DIR"])
+        prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix,
+                                                  sys.base_exec_prefix)}
+        roots = {str(ROOT), str(ROOT.resolve())}
+        result = set()
+        for p in paths:
+            for q in (os.path.abspath(p), os.path.realpath(p)):
+                if any(under(r, q) for r in roots):
+                    continue       # never the repository nor a folder above it
+                if any(under(q, r) for r in roots) and not (
+                        q.startswith(str(GRADER_DIR) + "/") and Path(q).name in EXPOSED_GRADER_FILES
+                        or any(under(q, pre) and not any(under(r, pre) for r in roots) for pre in prefixes)
+                        or "site-packages" in Path(q).parts or "dist-packages" in Path(q).parts):
+                    continue       # inside the repository: only the Python installation and listed files
+                result.add(q)
+        return sorted(result)
+
+    def refuse(self, status, english, chinese) -> SandboxError:
+        self.dead = SandboxError(status, english, chinese)
+        self.stop()
+        return self.dead
+
+    def wait_readable(self) -> None:
+        """Until a reply starts, the child dies (even if a process it left keeps the pipe open) or time runs out."""
+        while True:
+            z = current_zygote()      # without one (it was killed), the pipe alone tells
+            wait = self.deadline - time.monotonic() if self.deadline is not None else 0.5
+            if self.deadline is not None and wait <= 0:
+                raise TimeoutError
+            watch = [self.replies] + ([z.sock] if z is not None else [])
+            ready = select.select(watch, [], [], min(max(wait, 0), 0.5))[0]
+            if self.replies in ready:
+                return
+            if z is not None and z.sock in ready:
+                z.pump()
+            if z is not None and self.pid in z.exits:
+                if select.select([self.replies], [], [], 0.2)[0]:
+                    return
+                raise EOFError
+
+    def receive_reply(self):
+        self.wait_readable()
+        return receive(self.replies, self.deadline if self.deadline is not None else time.monotonic() + 600)
 
     def request(self, op: str, activity: str, **args):
         """Ask the child for an observation; ``activity`` names what it does, for messages."""
@@ -162,35 +950,58 @@ class Sandbox:
             raise self.dead
         if self.deadline is None:
             self.deadline = time.monotonic() + self.limits.timeout
+        name = f"{self.module}.py"
         try:
             send(self.requests, {"op": op, "args": args})
-            reply = receive(self.replies, self.deadline)
+            if not self.greeted:
+                hello = self.receive_reply()
+                if not isinstance(hello, dict) or "hello" not in hello:
+                    raise ValueError("no greeting")
+                self.greeted, self.hello = True, hello["hello"]
+            reply = self.receive_reply()
         except TimeoutError:
             self.dead = SandboxError(
                 "timeout", f"timed out after {self.limits.timeout:g} s while {activity}",
                 f"超时：{activity} 时超过 {self.limits.timeout:g} 秒")
         except (EOFError, BrokenPipeError, OSError):
             self.dead = self._death(activity)
-        except (ValueError, struct.error, UnicodeDecodeError):
+        except (ValueError, struct.error, UnicodeDecodeError, RecursionError):
             self.dead = SandboxError(
-                "tampered", f"the submission wrote to the grader's channel while {activity}",
-                f"提交的代码篡改了评分通道（{activity} 时）")
+                "tampered", f"refused: {name} wrote to the grader's private channel while {activity}",
+                f"拒绝评分：{name} 在{activity}时篡改了评分通道")
         if self.dead is not None:
             self.stop()
             raise self.dead
-        if not isinstance(reply, dict) or "ok" not in reply:
-            self.dead = SandboxError("tampered", f"malformed reply while {activity}",
-                                     f"评分通道收到异常数据（{activity} 时）")
-            self.stop()
-            raise self.dead
+        changed = _INTEGRITY.changed() if _INTEGRITY is not None else []
+        if changed:
+            print(f"grader: warning: files of the grader changed while {name} ran ({', '.join(changed[:10])}); "
+                  "restore them before grading further", file=sys.stderr)
+            raise self.refuse("tampered", f"refused: the grader's files changed while {activity} "
+                              f"({', '.join(changed[:5])}); {name} is not graded",
+                              f"拒绝评分：{activity} 时评分程序的文件被修改（{', '.join(changed[:5])}）")
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            raise self.refuse("tampered", f"refused: malformed reply from {name} while {activity}",
+                              f"拒绝评分：{activity} 时评分通道收到异常数据")
+        if "tampered" in reply:
+            what = clean_text(str(reply["tampered"]))[:200]
+            raise self.refuse("tampered", f"refused: {name} replaced {what} (code the grader relies on) "
+                              f"while {activity}",
+                              f"拒绝评分：{name} 在{activity}时替换了评分程序依赖的代码（{what}）")
         if reply["ok"]:
-            return reply["result"]
-        error = reply["error"]
-        raise StudentError(str(error.get("kind")), str(error.get("text"))[:2000], str(error.get("where"))[:500])
+            return reply.get("result")
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            raise self.refuse("tampered", f"refused: malformed reply from {name} while {activity}",
+                              f"拒绝评分：{activity} 时评分通道收到异常数据")
+        raise StudentError(clean_text(str(error.get("kind")))[:100], clean_text(str(error.get("text"))[:2000]),
+                           clean_text(str(error.get("where"))[:500]))
 
     def _death(self, activity: str) -> SandboxError:
         status = self._reap(wait=2.0)
         if status is None:
+            if current_zygote() is None:
+                return SandboxError("crashed", f"the grader's helper process was killed while {activity}",
+                                    f"{activity} 时评分程序的辅助进程被杀死")
             return SandboxError("crashed", f"the child process stopped answering while {activity}",
                                 f"子进程在 {activity} 时停止响应")
         if os.WIFSIGNALED(status):
@@ -202,34 +1013,41 @@ class Sandbox:
                                     f"{activity} 时进程被杀死（{name}）：内存或 CPU 时间超限")
             return SandboxError("crashed", f"crashed with signal {name} while {activity}",
                                 f"{activity} 时进程因信号 {name} 崩溃")
-        code = os.WEXITSTATUS(status)
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
         return SandboxError("exited", f"the process exited (exit code {code}) while {activity}",
                             f"{activity} 时进程退出（退出码 {code}）")
 
     def _reap(self, wait: float):
-        end = time.monotonic() + wait
-        while True:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return None
-            if pid:
-                self.pid = None
-                return status
-            if time.monotonic() > end:
-                return None
-            time.sleep(0.01)
+        if self.pid is None:
+            return None
+        z = current_zygote()
+        status = z.exit_status(self.pid, wait) if z is not None else None
+        if status is not None:
+            _LIVE.pop(self.pid, None)
+            self.pid = None
+        return status
 
     def stop(self) -> None:
-        """Kill the child and everything it started."""
+        """Kill the child and everything it started; never waits long."""
         if self.pid is not None:
-            for sig in (signal.SIGKILL,):
-                try:
-                    os.killpg(self.pid, sig)
-                except ProcessLookupError:
-                    pass
-            self._reap(wait=5.0)
-        kill_leftovers(self.uid, self.scratch)
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._reap(wait=2.0)
+            _LIVE.pop(self.pid, None)
+            self.pid = None
+        if getattr(self, "session", None) is not None:
+            _LIVE.pop(self.session, None)
+            self.kill_leftovers(self.session)
+            self.session = None
+        if self.uid_lock is not None:
+            os.close(self.uid_lock)
+            self.uid_lock = None
         for fd in ("requests", "replies"):
             if hasattr(self, fd):
                 try:
@@ -238,17 +1056,84 @@ class Sandbox:
                     pass
                 delattr(self, fd)
 
+    def kill_leftovers(self, session: int | None) -> None:
+        """As root every process of the sandbox's uid; otherwise its session and the zygote's orphans."""
+        end = time.monotonic() + 3.0
+        z = current_zygote()
+        while time.monotonic() < end:
+            if self.uid is not None:
+                found = processes_of_uid(self.uid)
+                if found and z is not None:
+                    try:
+                        z.call("killall", uid=self.uid, timeout=5)
+                    except (OSError, RuntimeError):
+                        pass
+                for pid in found:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            else:
+                found = self.same_user_leftovers(session, z)
+                for pid in found:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            if not found:
+                return
+            if z is not None:
+                z.pump(0.02)
+            else:
+                time.sleep(0.02)
+
+    def same_user_leftovers(self, session: int | None, z: Zygote | None) -> list[int]:
+        table = process_table()
+        live = {pid for pid in _LIVE if pid != session}
+        roots = set()
+        for pid, (ppid, sid) in table.items():
+            if pid == os.getpid() or (z is not None and pid == z.pid) or pid in live:
+                continue
+            if session is not None and sid == session:
+                roots.add(pid)
+            elif z is not None and ppid == z.pid and sid not in live:
+                roots.add(pid)     # an orphan the zygote inherited, of no live sandbox
+            else:
+                try:
+                    with open(f"/proc/{pid}/environ", "rb") as env:
+                        if f"GRADER_SANDBOX={self.scratch}".encode() in env.read().split(b"\0"):
+                            roots.add(pid)
+                except OSError:
+                    pass
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        found, stack = set(), list(roots)
+        while stack:
+            pid = stack.pop()
+            if pid in found or pid == os.getpid():
+                continue
+            found.add(pid)
+            stack += children.get(pid, [])
+        return sorted(found)
+
     def output(self) -> str:
-        """What the submission printed, truncated (head and tail)."""
+        """What the submission printed, truncated (head and tail), made safe to show."""
         try:
-            data = self.output_path.read_bytes()
+            with open(self.output_path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size > 4 * SHOWN_OUTPUT_CHARS:
+                    head = f.read(2 * SHOWN_OUTPUT_CHARS)
+                    f.seek(max(0, size - 2 * SHOWN_OUTPUT_CHARS))
+                    tail = f.read(2 * SHOWN_OUTPUT_CHARS)
+                    text = (head.decode("utf-8", errors="replace")[:SHOWN_OUTPUT_CHARS // 2]
+                            + f"\n... [about {size - SHOWN_OUTPUT_CHARS:,} bytes cut] ...\n"
+                            + tail.decode("utf-8", errors="replace")[-(SHOWN_OUTPUT_CHARS // 2):])
+                    return clean_text(text)
+                data = f.read()
         except OSError:
             return ""
-        text = data.decode("utf-8", errors="replace")
-        if len(text) > SHOWN_OUTPUT_CHARS:
-            half = SHOWN_OUTPUT_CHARS // 2
-            text = f"{text[:half]}\n... [{len(text) - SHOWN_OUTPUT_CHARS:,} characters cut] ...\n{text[-half:]}"
-        return text
+        return clean_text(shorten(data.decode("utf-8", errors="replace"), SHOWN_OUTPUT_CHARS))
 
     def close(self) -> str:
         if self.pid is not None and self.dead is None:
@@ -262,83 +1147,20 @@ class Sandbox:
         shutil.rmtree(self.scratch, ignore_errors=True)
         return printed
 
-    # -- child side -------------------------------------------------------
-
-    def _child(self, requests: int, replies: int) -> None:
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        out = os.open(self.output_path, os.O_WRONLY | os.O_APPEND)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)    # printing past the cap fails instead of killing
-        keep = {0, 1, 2, requests, replies}
-        for fd in map(int, os.listdir("/proc/self/fd")):
-            if fd not in keep:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        inherited = address_space_bytes()
-        memory = inherited + self.limits.memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        cpu = int(self.limits.timeout * 2 + 10)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        if self.uid is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
-            os.setgroups([])
-            os.setgid(self.uid)
-            os.setuid(self.uid)
-        os.chdir(self.scratch)
-        os.environ.clear()
-        os.environ.update({"HOME": str(self.scratch), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-                           "GRADER_SANDBOX": str(self.scratch), "OMP_NUM_THREADS": "1"})
-        sys.path[:] = [str(self.scratch)] + [p for p in sys.path if p and Path(p).resolve() != ROOT]
-        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
-        sys.stderr = sys.stdout
-        sys.stdin = open(0, "r", closefd=False)
-        sys.argv = [f"{self.module}.py"]
-        probes.serve(requests, replies, self.scratch / f"{self.module}.py", self.module)
-
-
-def address_space_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def kill_leftovers(uid: int | None, scratch: Path) -> None:
-    """Kill every process the sandbox left: all of its uid, or those that carry its marker."""
-    marker = f"GRADER_SANDBOX={scratch}".encode()
-    for _ in range(5):
-        found = False
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == os.getpid():
-                continue
-            try:
-                if uid is not None:
-                    if os.stat(f"/proc/{entry}").st_uid != uid:
-                        continue
-                else:
-                    with open(f"/proc/{entry}/environ", "rb") as env:
-                        if marker not in env.read().split(b"\0"):
-                            continue
-                os.kill(int(entry), signal.SIGKILL)
-                found = True
-            except (OSError, ProcessLookupError):
-                continue
-        if not found:
-            return
-        time.sleep(0.05)
-
 
 def describe_student_exception(error: BaseException, source: Path) -> dict:
     """Type, message and the student's line, with no grader frames."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(source)]
-    where = f"{source.name} line {frames[-1].lineno}: {(frames[-1].line or '').strip()}" if frames else ""
-    return {"kind": type(error).__name__, "text": str(error)[:2000], "where": where}
+    try:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(source)]
+        where = f"{source.name} line {frames[-1].lineno}: {(frames[-1].line or '').strip()}" if frames else ""
+    except BaseException:
+        where = ""
+    try:
+        kind = str(type(error).__name__)[:100]
+    except BaseException:
+        kind = "Exception"
+    try:
+        text = str(error)[:2000]
+    except BaseException:
+        text = "(its message could not be shown)"
+    return {"kind": kind, "text": text, "where": where[:500]}

@@ -1,0 +1,139 @@
+"""The hostile corpus: one row per attack (see README.md in this folder).
+
+``source`` names a file of this folder (the submitted ``lenet.py``), or raw
+bytes. ``layout`` says how the file is put in the submission (a plain file, a
+symbolic link, a FIFO, ...). ``baseline`` is what the attack's score is
+compared with: ``"strip"`` (the same file without its attack lines) or
+``"zero"``. ``expect`` are substrings of the English report, ``expect_zh`` of
+the Chinese one. ``root_only`` cases need the root sandbox to be harmless or
+meaningful (a non-root grader cannot stop them; they are skipped there).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TIMEOUT = 5.0          # seconds for all requests of one module (Limits.timeout)
+MEMORY_MB = 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    threat: str
+    source: str | bytes | None          # file name in tests/hostile, raw bytes, or None (no file)
+    expect: tuple[str, ...] = ()
+    expect_zh: tuple[str, ...] = ()
+    baseline: str = "strip"             # "strip" | "zero"
+    equal: bool = False                 # the attack must not cost the honest part anything either
+    layout: str = "file"                # file | symlink-reference | symlink-outside | symlink-dir
+                                        # | fifo | directory | missing
+    printed: tuple[str, ...] = ()       # substrings of what the module printed (as shown)
+    root_only: bool = False
+    max_seconds: float = TIMEOUT + 12   # the module's budget plus start-up and clean-up
+    cli: bool = False                   # graded through ``python -m grader grade --json``
+    modules: tuple[str, ...] = ("lenet",)
+    notes: str = ""
+
+
+TIMED_OUT = (f"timed out after {TIMEOUT:g} s while",)
+TIMED_OUT_ZH = ("超时",)
+TAMPERED_ZH = ("拒绝评分",)
+
+CASES: list[Case] = [
+    # -- hangs and resource abuse -------------------------------------------------------
+    Case("hang-import-loop", "hang", "hang_import_loop.py", TIMED_OUT + ("while importing lenet.py",), TIMED_OUT_ZH),
+    Case("hang-builder-loop", "hang", "hang_builder_loop.py", TIMED_OUT + ("while running lenet()",), TIMED_OUT_ZH),
+    Case("hang-forward-loop", "hang", "hang_forward_loop.py", TIMED_OUT, TIMED_OUT_ZH),
+    Case("hang-sleep", "hang", "hang_sleep.py", TIMED_OUT + ("while importing lenet.py",), TIMED_OUT_ZH),
+    Case("hang-stdin", "hang", "hang_stdin.py", equal=True, printed=("stdin: ''", "input: EOF"),
+         max_seconds=TIMEOUT),
+    Case("memory-hog", "resources", "memory_hog.py", ("ran out of memory",), ("内存超出限制",)),
+    Case("output-flood", "resources", "output_flood.py", ("bytes cut] ...",), ("程序输出（截断）",),
+         cli=True, max_seconds=90),
+    Case("daemon-setsid", "processes", "daemon_setsid.py", equal=True, printed=("PID=",),
+         modules=("lenet", "batch_norm")),
+    Case("daemon-keeps-pipes-open", "processes", "daemon_exit_parent.py",
+         ("exited (exit code 0) while importing lenet.py",), ("进程退出",), printed=("PID=",),
+         max_seconds=TIMEOUT - 1, notes="must not wait for the deadline: the pipe stays open"),
+    Case("subprocess-sleep", "processes", "subprocess_sleep.py", equal=True, printed=("PID=",)),
+    Case("fork-bomb", "processes", "fork_bomb.py", TIMED_OUT, TIMED_OUT_ZH, max_seconds=TIMEOUT + 20),
+    Case("kill-parent", "processes", "kill_parent.py", equal=True, printed=("os.kill failed",),
+         modules=("lenet", "batch_norm")),
+    Case("kill-everyone", "processes", "kill_everyone.py", root_only=True, modules=("lenet", "batch_norm"),
+         notes="as the grader's own user this would kill the test run itself"),
+    # -- exits ------------------------------------------------------------------------------
+    Case("exit-os-exit", "exit", "exit_os_exit.py", ("exited (exit code 0) while importing lenet.py",),
+         ("进程退出（退出码 0）",)),
+    Case("exit-systemexit-builder", "exit", "exit_systemexit_builder.py", ("SystemExit",), ("你的代码抛出了异常",)),
+    Case("exit-signal-segv", "exit", "exit_signal_segv.py", ("crashed with signal SIGSEGV while",),
+         ("因信号 SIGSEGV 崩溃",)),
+    Case("exit-sigstop", "exit", "exit_sigstop.py", TIMED_OUT, TIMED_OUT_ZH),
+    Case("exit-sigterm-ignored", "exit", "exit_sigterm_ignored.py", TIMED_OUT, TIMED_OUT_ZH),
+    # -- forgery ----------------------------------------------------------------------------
+    Case("forge-printed-results", "forgery", "forge_printed_results.py", ("[grader stack frame removed]",)),
+    Case("forge-results-files", "forgery", "forge_results_files.py", root_only=True, printed=("could not write",)),
+    Case("forge-patch-helpers", "forgery", "forge_patch_helpers.py",
+         ("refused: lenet.py replaced",), TAMPERED_ZH, printed=("patched allclose",)),
+    Case("forge-swap-probe-code", "forgery", "forge_swap_probe_code.py", ("refused: lenet.py replaced",),
+         TAMPERED_ZH, printed=("__code__ swap failed", "gc walk failed")),
+    Case("forge-pytest-hypothesis", "forgery", "forge_pytest_hypothesis.py", root_only=True,
+         printed=("'pytest': False", "'grader.checks': False")),
+    Case("forge-channel-garbage", "forgery", "forge_channel_garbage.py",
+         ("refused: lenet.py wrote to the grader's private channel",), ("篡改了评分通道",)),
+    Case("forge-channel-deep-json", "forgery", "forge_channel_deep.py",
+         ("refused: lenet.py wrote to the grader's private channel",), ("篡改了评分通道",)),
+    Case("forge-ctypes-memory", "forgery", "forge_ctypes_memory.py",
+         printed=("dlopen blocked", "memmove blocked", "string_at blocked", "proc mem blocked", "settrace blocked")),
+    # -- cheating ---------------------------------------------------------------------------
+    Case("cheat-import-solutions", "cheating", "cheat_import_solutions.py", root_only=True,
+         printed=("no solutions package",)),
+    Case("cheat-read-solutions", "cheating", "cheat_read_solutions.py", root_only=True, printed=("found: None",),
+         max_seconds=TIMEOUT + 15),
+    Case("cheat-reference-memory", "cheating", "cheat_reference_memory.py",
+         printed=("grade-module-absent", "checks-module-absent", "pytest-absent")),
+    Case("symlink-to-reference", "cheating", "cheat_symlink_dir.py", layout="symlink-reference", baseline="zero",
+         expect=("refused: lenet.py is a symbolic link outside the submission",),
+         expect_zh=("拒绝评分：lenet.py 是指向提交目录之外的符号链接",), max_seconds=3),
+    Case("symlink-outside", "cheating", None, layout="symlink-outside", baseline="zero",
+         expect=("refused: lenet.py is a symbolic link outside the submission",), expect_zh=("符号链接",),
+         max_seconds=3),
+    Case("symlink-folder-to-reference", "cheating", "cheat_symlink_dir.py", layout="symlink-dir",
+         printed=("no pkg",)),
+    Case("fifo-module", "malformed", None, layout="fifo", baseline="zero",
+         expect=("refused: lenet.py is not a regular file",), expect_zh=("不是普通文件",), max_seconds=3),
+    Case("directory-module", "malformed", None, layout="directory", baseline="zero",
+         expect=("refused: lenet.py is not a regular file",), max_seconds=3),
+    # -- snooping ---------------------------------------------------------------------------
+    Case("snoop-hidden-checks", "snooping", "snoop_hidden_checks.py",
+         ("[grader source removed]", "[grader stack frame removed]")),
+    # -- persistence ------------------------------------------------------------------------
+    Case("persist-write-everywhere", "persistence", "persist_write_everywhere.py", equal=True, root_only=True,
+         printed=("could not write",)),
+    Case("threads-left-running", "processes", "threads_background.py", equal=True),
+    # -- malformed input --------------------------------------------------------------------
+    Case("malformed-syntax", "malformed", b"def lenet(:\n    pass\n", ("SyntaxError",), ("导入 lenet.py 失败",)),
+    Case("malformed-missing", "malformed", None, ("lenet.py is missing from the submission",),
+         ("提交中缺少 lenet.py",), layout="missing", baseline="zero", max_seconds=3),
+    Case("malformed-none", "malformed", "malformed_none.py", ("lenet() returned NoneType",)),
+    Case("malformed-tensor", "malformed", "malformed_tensor.py", ("lenet() returned Tensor",)),
+    Case("malformed-list", "malformed", "malformed_list.py", ("lenet() returned list",)),
+    Case("malformed-signature", "malformed", "malformed_signature.py", ("TypeError",)),
+    Case("malformed-missing-package", "malformed", "malformed_missing_package.py", ("ModuleNotFoundError",)),
+    Case("malformed-non-utf8", "malformed", b"from torch import nn\nNAME = 'caf\xe9 \xff\xfe'\n", ("SyntaxError",)),
+    Case("malformed-null-bytes", "malformed", b"def lenet():\n    return 1\x00\n", ("null bytes",)),
+    Case("malformed-empty", "malformed", b"", ("AttributeError",)),
+    Case("malformed-huge", "malformed", b"# padding\n" * 150_000, ("refused: lenet.py is 1,500,000 bytes",),
+         ("过大",), baseline="zero", max_seconds=3),
+    Case("evil-exception-loop", "malformed", "evil_exception_loop.py", TIMED_OUT, TIMED_OUT_ZH),
+    Case("evil-exception-name", "malformed", "evil_exception_name.py", ("(its message could not be shown)",)),
+    Case("terminal-escapes", "forgery", "terminal_escapes.py", ("\\x1b[2J",)),
+]
+
+# The one attack the sandbox cannot stop (see README, "Hostile submissions"): a module
+# that takes over its own process's end of the channel can answer with public knowledge.
+# Its test checks the bound: no point that needs the hidden reference.
+TAKEOVER = Case("forge-channel-takeover", "forgery", "forge_channel_takeover.py",
+                notes="known limit: public-knowledge observations can be forged")
+
+THREATS = sorted({case.threat for case in CASES})
+assert len({case.id for case in CASES}) == len(CASES)

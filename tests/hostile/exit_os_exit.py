@@ -1,0 +1,5 @@
+# >>> attack
+import os
+os._exit(0)
+# <<< attack
+{{SOLUTION}}

@@ -1,0 +1,6 @@
+# >>> attack
+import os
+import signal
+os.kill(os.getpid(), signal.SIGSTOP)
+# <<< attack
+{{SOLUTION}}

@@ -1,0 +1,6 @@
+{{SOLUTION}}
+# >>> attack
+def lenet():
+    while True:
+        pass
+# <<< attack

@@ -1,0 +1,5 @@
+# >>> attack
+while True:
+    pass
+# <<< attack
+{{SOLUTION}}

@@ -1,0 +1,5 @@
+# >>> attack
+import time
+time.sleep(10 ** 6)
+# <<< attack
+{{SOLUTION}}

@@ -1,0 +1,2 @@
+def lenet():
+    return None

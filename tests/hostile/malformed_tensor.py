@@ -1,0 +1,5 @@
+import torch
+
+
+def lenet():
+    return torch.zeros(3)
