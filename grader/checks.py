@@ -67,8 +67,9 @@ class Observer:
         rows = self.ask("table", f"running {call} layer by layer", call=call, input_shape=list(shape))
         return [LayerRow(name, tuple(s)) for name, s in rows]
 
-    def params(self, call):
-        return self.ask("params", f"building {call}", call=call)
+    def params(self, call, shape=None):
+        return self.ask("params", f"building {call}", call=call,
+                        input_shape=list(shape) if shape is not None else None)
 
     def output_shape(self, call, shape):
         return tuple(self.ask("output_shape", f"running {call}", call=call, input_shape=list(shape)))
@@ -114,8 +115,10 @@ def example_shapes(module):
 def parameter_counts(module):
     def check(student, reference):
         spec = NETWORKS[module]
-        for call, expected in [(spec.call, spec.params)] + [(ex.call, ex.params) for ex in spec.examples]:
-            found = student.params(call)
+        cases = [(spec.call, spec.params, spec.input_shape)]
+        cases += [(ex.call, ex.params, ex.input_shape) for ex in spec.examples]
+        for call, expected, shape in cases:
+            found = student.params(call, shape)
             if found != expected:
                 raise CheckFailure(bilingual(
                     f"{call} has {found:,} parameters; expected {expected:,} ({found - expected:+,}).",
@@ -157,7 +160,7 @@ PROPERTY_SETTINGS = settings(max_examples=PROPERTY_EXAMPLES, derandomize=True, d
 
 
 def same_as_reference(call, shape, student, reference):
-    expected_params, found_params = reference.params(call), student.params(call)
+    expected_params, found_params = reference.params(call, shape), student.params(call, shape)
     if found_params != expected_params:
         raise CheckFailure(bilingual(
             f"{call} has {found_params:,} parameters; it should have {expected_params:,}.",

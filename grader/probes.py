@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from . import build
+from .spec import NETWORKS
 from .trace import trace
 
 
@@ -27,12 +28,12 @@ class Probes:
         self.source, self.module_name, self.module = source, module_name, None
         self.built: dict = {}
 
-    def build_real(self, call: str, seed: int) -> nn.Module:
+    def build_real(self, call: str, seed: int, input_shape) -> nn.Module:
         """A real CPU model, built once per (call, seed) and reset to its initial state on every use."""
         key = (call, seed)
         if key not in self.built:
             torch.manual_seed(seed)
-            model = build.build(self.module, call, "cpu")
+            model = build.build(self.module, call, "cpu", input_shape)
             self.built[key] = (model, {k: v.clone() for k, v in model.state_dict().items()})
         model, initial = self.built[key]
         model.load_state_dict(initial)
@@ -48,8 +49,8 @@ class Probes:
         rows = build.on_meta_or_cpu(build.layer_table, self.module, call, input_shape)
         return [[row.name, list(row.shape)] for row in rows]
 
-    def do_params(self, call):
-        return build.parameter_count(build.build(self.module, call, "meta"))
+    def do_params(self, call, input_shape=None):
+        return build.parameter_count(build.build(self.module, call, "meta", input_shape))
 
     def do_output_shape(self, call, input_shape):
         return list(build.on_meta_or_cpu(build.output_shape, self.module, call, input_shape))
@@ -61,8 +62,7 @@ class Probes:
         return build.on_meta_or_cpu(work, self.module, call, input_shape)
 
     def do_gradients(self, call, input_shape, seed=0):
-        model = self.build_real(call, seed)
-        model.train()
+        model = self.build_real(call, seed, input_shape)
         out = model(seeded_input(input_shape, seed))
         (out.float() ** 2).mean().backward()
         return [[name, list(p.shape), p.grad is not None and bool(p.grad.abs().sum() > 0)]
@@ -70,9 +70,9 @@ class Probes:
 
     def do_outputs(self, call, input_shapes, seed=0, mode="eval", reseed=None):
         """Outputs for several inputs built from one seeded batch: batch i is its first n rows."""
-        model = self.build_real(call, seed)
-        model.train(mode == "train")
         largest = max(input_shapes, key=lambda s: s[0])
+        model = self.build_real(call, seed, largest)
+        model.train(mode == "train")
         x = seeded_input(largest, seed + 1)
         results = []
         with torch.no_grad():
@@ -84,7 +84,7 @@ class Probes:
 
     def do_residual_identity(self, call, input_shape, seed=0):
         """Silence the main branch (BatchNorm scale and shift 0) and return input, output and 1x1 convs."""
-        model = self.build_real(call, seed)
+        model = self.build_real(call, seed, input_shape)
         norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         with torch.no_grad():
             for norm in norms:
@@ -100,7 +100,7 @@ class Probes:
                                "stride": list(m.stride)} for m in one_by_one]}
 
     def do_minimum(self, call, input_shape, seed=0):
-        model = self.build_real(call, seed)
+        model = self.build_real(call, seed, input_shape)
         with torch.no_grad():
             y = model(seeded_input(input_shape, seed + 1))
         return {"shape": list(y.shape), "min": float(y.min())}
@@ -108,13 +108,9 @@ class Probes:
     def do_train(self, device="cpu", seed=0):
         from . import train
         torch.set_num_threads(os.cpu_count() or 1)     # the grading process never started a thread pool
-        model = build.build(self.module, build_call(self.module_name), "cpu")
+        spec = NETWORKS[self.module_name]
+        model = build.build(self.module, spec.call, "cpu", spec.input_shape)
         return train.run_training_check(model, self.module_name, device, seed=seed)
-
-
-def build_call(module_name: str) -> str:
-    from .spec import NETWORKS
-    return NETWORKS[module_name].call
 
 
 def serve(requests: int, replies: int, source: Path, module_name: str, protected_pids: tuple = ()) -> None:

@@ -50,6 +50,21 @@ def test_alternative_correct_styles_get_full_marks(style):
     assert failed(report) == []
 
 
+LAZY_LENET = """from torch import nn
+
+def lenet():
+    return nn.Sequential(
+        nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(), nn.LazyLinear(120), nn.Sigmoid(), nn.LazyLinear(84), nn.Sigmoid(), nn.LazyLinear(10))
+"""
+
+
+def test_lazy_layers_of_the_english_edition_get_full_marks(tmp_path):
+    (tmp_path / "lenet.py").write_text(LAZY_LENET)
+    assert failed(grade_submission(tmp_path, modules=("lenet",), train=False)) == []
+
+
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
 def test_every_mutant_loses_points_on_its_own_network(mutant, tmp_path):
     submission = materialize(mutant, tmp_path / "submission")
