@@ -1,0 +1,1 @@
+"""Benchmarks and the calibration of the grader's training check (see README.md here)."""

@@ -1,0 +1,244 @@
+"""The trainer, its command line, and the grader's training check."""
+import argparse
+import json
+import re
+
+import pytest
+import torch
+from torch import nn
+
+from grader import data as fmnist
+from grader import train
+from grader.build import build, load_module
+from grader.spec import MODULES, NETWORKS
+from tests.test_data import idx_bytes
+
+REAL_INSTALLED = not fmnist.missing_files(fmnist.SYSTEM_DIR)
+needs_real = pytest.mark.skipif(not REAL_INSTALLED, reason=f"real Fashion-MNIST not installed in "
+                                f"{fmnist.SYSTEM_DIR} (apt-get install dataset-fashion-mnist)")
+
+
+def real():
+    return fmnist.load_fashion_mnist(fmnist.SYSTEM_DIR, download=False, env={})
+
+
+def synthetic(n_train=512, n_test=256, seed=0):
+    """Learnable stand-in data: each class is a bright horizontal band at its own height, plus noise."""
+    g = torch.Generator().manual_seed(seed)
+
+    def make(n):
+        labels = torch.arange(n) % 10
+        images = torch.randint(0, 60, (n, 28, 28), generator=g)
+        for c in range(10):
+            images[labels == c, 2 + 2 * c:4 + 2 * c, :] = 250
+        return images.to(torch.uint8), labels
+    train_images, train_labels = make(n_train)
+    test_images, test_labels = make(n_test)
+    return fmnist.FashionMNIST(train_images, train_labels, test_images, test_labels, "synthetic", "synthetic")
+
+
+def small_real_or_synthetic(n_train=2048, n_test=1000):
+    if REAL_INSTALLED:
+        d = real()
+        return fmnist.FashionMNIST(d.train_images[:n_train], d.train_labels[:n_train],
+                                   d.test_images[:n_test], d.test_labels[:n_test], "subset", "real subset")
+    return synthetic(n_train, n_test)
+
+
+def write_idx_dir(dataset, directory):
+    directory.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "test"):
+        images, labels = getattr(dataset, f"{split}_images"), getattr(dataset, f"{split}_labels")
+        (directory / fmnist.FILES[(split, "images")]).write_bytes(idx_bytes(images))
+        (directory / fmnist.FILES[(split, "labels")]).write_bytes(idx_bytes(labels))
+    return directory
+
+
+def solution(module):
+    torch.manual_seed(0)
+    return build(load_module("solutions", module), NETWORKS[module].call, "cpu")
+
+
+class Constant(nn.Module):
+    """A model that cannot learn from its input: the same (trainable) scores for every image."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        return self.bias.expand(x.shape[0], 10)
+
+
+def tiny_plan(module="batch_norm", steps=15, test_images=500):
+    recipe = train.check_recipe(module, "cpu")
+    return {"module": module, "device": "cpu", "input_size": recipe.input_size, "batch_size": 64,
+            "steps": steps, "lr": recipe.lr, "test_images": test_images, "target": 0.5}
+
+
+# ---------------------------------------------------------------- the command line
+
+def run_cli(argv):
+    parser = argparse.ArgumentParser()
+    train.configure(parser)
+    return train.main(parser.parse_args(argv))
+
+
+def test_cli_book_recipe_prints_the_books_lines_and_writes_json(tmp_path, capsys):
+    directory = write_idx_dir(small_real_or_synthetic(), tmp_path / "fmnist")
+    out_json, out_png = tmp_path / "run.json", tmp_path / "curves.png"
+    argv = ["batch_norm", "--recipe", "book", "--device", "cpu", "--epochs", "2", "--data", str(directory),
+            "--json", str(out_json), "--quiet"]
+    try:
+        import PIL  # noqa: F401
+        argv += ["--plot", str(out_png)]
+    except ImportError:
+        out_png = None
+    assert run_cli(argv) == 0
+    stdout = capsys.readouterr().out
+    assert "training on cpu" in stdout and str(directory) in stdout
+    assert len(re.findall(r"^epoch \d: loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$", stdout, re.M)) == 2
+    assert re.search(r"^loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$", stdout, re.M)
+    assert re.search(r"^\d+\.\d examples/sec on cpu$", stdout, re.M)
+
+    result = json.loads(out_json.read_text())
+    for key in ("module", "recipe", "device", "epochs", "input_size", "train_loss", "train_acc", "test_acc",
+                "examples_per_sec", "train_seconds", "history"):
+        assert key in result, key
+    assert result["module"] == "batch_norm" and result["recipe"] == "book" and result["device"] == "cpu"
+    assert result["epochs"] == 2 and len(result["history"]) == 2 and result["input_size"] == 28
+    assert result["batch_size"] == 256 and result["lr"] == 1.0              # the book's
+    assert result["test_images"] == 1000                                     # the whole test set given
+    assert result["examples"] == 2 * 2048 and result["steps"] == 2 * 8      # last partial batch kept
+    assert 0 < result["train_seconds"] and result["examples_per_sec"] > 0
+    assert all(0 <= h["test_acc"] <= 1 for h in result["history"])
+    if out_png is not None:
+        assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_reports_missing_data_with_every_way(tmp_path, capsys):
+    assert run_cli(["lenet", "--device", "cpu", "--data", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--data" in err and "dataset-fashion-mnist" in err and "torchvision" in err
+
+
+# ---------------------------------------------------------------- the trainer
+
+def test_batches_are_resized_on_the_device():
+    d = synthetic(16, 16)
+    recipe = train.book_recipe("googlenet")
+    x, y = train.Batches(d.train_images, d.train_labels, recipe, torch.device("cpu")).get(slice(0, 4))
+    assert x.shape == (4, 1, 96, 96) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
+    assert torch.equal(y, d.train_labels[:4])
+
+
+def test_book_recipes_are_the_books():
+    assert {m: (train.BOOK[m].lr, train.BOOK[m].batch_size, train.BOOK[m].input_size, train.BOOK[m].epochs)
+            for m in MODULES} == {
+        "lenet": (0.9, 256, 28, 10), "batch_norm": (1.0, 256, 28, 10), "alexnet": (0.01, 128, 224, 10),
+        "vgg": (0.05, 128, 224, 10), "nin": (0.1, 128, 224, 10), "googlenet": (0.1, 128, 96, 10),
+        "resnet": (0.05, 256, 96, 10)}
+    vgg = build(load_module("solutions", "vgg"), train.book_recipe("vgg").call, "meta")
+    assert [m.out_channels for m in vgg.modules() if isinstance(m, nn.Conv2d)] == [16, 32, 64, 64, 128, 128, 128, 128]
+    r = train.book_recipe("lenet")
+    assert (r.optimizer, r.schedule, r.init, r.normalize, r.label_smoothing) == ("sgd", "constant", "xavier", False, 0)
+
+
+def test_same_seed_same_result_on_cpu():
+    d = small_real_or_synthetic()
+    first = train.run_check(solution("batch_norm"), tiny_plan(), seed=3, dataset=d)
+    second = train.run_check(solution("batch_norm"), tiny_plan(), seed=3, dataset=d)
+    other = train.run_check(solution("batch_norm"), tiny_plan(), seed=4, dataset=d)
+    assert first["test_acc"] == second["test_acc"] and first["train_loss"] == second["train_loss"]
+    assert first["train_loss"] != other["train_loss"]
+
+
+def test_progress_bar_is_quiet_when_not_a_terminal(capsys):
+    train.fit(solution("lenet"), synthetic(256, 64), train.fast_recipe("lenet", "cpu"), steps=3)
+    assert capsys.readouterr().err == ""
+
+
+class Raises(nn.Module):
+    def forward(self, x):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (64x400 and 256x120)")
+
+
+class WrongShape(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 5)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+
+class Tuple(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 10)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1)), x
+
+
+@pytest.mark.parametrize("model, words", [
+    (Raises(), ["forward raised RuntimeError", "mat1 and mat2", "(2, 1, 28, 28)"]),
+    (WrongShape(), ["returned shape (2, 5)", "expected (2, 10)"]),
+    (Tuple(), ["returned a tuple, not a tensor"]),
+])
+def test_a_model_that_cannot_run_raises_a_clear_error(model, words):
+    with pytest.raises(train.TrainingError) as caught:
+        train.run_check(model, tiny_plan(), dataset=synthetic(256, 64))
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_a_model_without_trainable_parameters_raises():
+    model = solution("lenet").requires_grad_(False)
+    with pytest.raises(train.TrainingError, match="no trainable parameters"):
+        train.run_check(model, tiny_plan("lenet"), dataset=synthetic(256, 64))
+
+
+# ---------------------------------------------------------------- the grader's check
+
+def test_plans_cover_the_required_networks():
+    for module in ("lenet", "batch_norm", "resnet"):
+        plan = train.training_check_plan(module, "cpu")
+        assert plan is not None, train.training_skip_reason(module, "cpu")
+        assert plan["calibrated"] and 0.1 < plan["target"] < 1 and plan["test_images"] >= 1000
+        assert train.training_skip_reason(module, "cpu") == ""
+    for module in ("alexnet", "vgg", "nin", "googlenet"):
+        assert train.training_check_plan(module, "cpu") is None
+        assert len(train.training_skip_reason(module, "cpu")) > 20
+    for module in MODULES:
+        plan = train.training_check_plan(module, "cuda")
+        assert plan is not None and plan["input_size"] == train.BOOK[module].input_size
+        assert plan["calibrated"] is False and plan["target"] >= 0.5
+
+
+def test_calibration_targets_are_below_every_reference_run_and_above_every_broken_one():
+    table = train.load_calibration()
+    for module in ("lenet", "batch_norm", "resnet"):
+        entry = table["cpu"][module]
+        assert len(entry["reference"]) >= 5 and entry["command"].startswith("python -m benchmarks.calibrate")
+        assert entry["target"] <= min(entry["reference"]) - 0.05
+        assert "constant" in entry["broken"]
+        for name, accuracies in entry["broken"].items():
+            assert max(accuracies) < entry["target"], (module, name)
+        recipe = train.check_recipe(module, "cpu")
+        run = train.CHECK_RUNS["cpu"][module]
+        assert entry["plan"] == {"module": module, "device": "cpu", "input_size": recipe.input_size,
+                                 "batch_size": recipe.batch_size, "steps": run["steps"], "lr": recipe.lr,
+                                 "test_images": run["test_images"]}, "plan changed: recalibrate"
+    assert "detach-residual-branch" in table["cpu"]["resnet"]["broken"]
+
+
+@needs_real
+def test_reference_passes_and_a_constant_model_fails_the_real_check():
+    passed = train.run_training_check(solution("batch_norm"), "batch_norm", "cpu", seed=0)
+    assert passed["passed"], passed
+    assert passed["test_images"] == train.training_check_plan("batch_norm", "cpu")["test_images"]
+    failed = train.run_training_check(Constant(), "batch_norm", "cpu", seed=0)
+    assert not failed["passed"] and failed["test_acc"] < 0.2, failed
+    for key in ("test_acc", "target", "passed", "seconds", "steps", "input_size", "test_images"):
+        assert key in failed
