@@ -725,7 +725,7 @@ def primary(outputs: list[str]) -> str:
 
 def typical(outputs: list[str]) -> str:
     """What most failing students got, and how many got exactly that."""
-    counted = Counter(signature(o) for o in outputs)
+    counted = Counter(signature(o).split("; book: ")[0] for o in outputs)
     text, count = counted.most_common(1)[0] if counted else ("", 0)
     return f"{text[:220]} ({count}x)" if text else ""
 
