@@ -359,18 +359,12 @@ class Pool:
             self.workers.append(self.spawn())
 
     def spawn(self) -> dict:
-        for _ in range(20):
-            parent_end, child_end = self.context.Pipe()
-            process = self.context.Process(target=worker, args=(child_end, self.options), daemon=True)
-            process.start()
-            child_end.close()
-            # the sandbox derives its unprivileged uid from the worker's pid (pid mod 500 when root):
-            # two workers whose pids agree there would kill each other's sandboxes
-            if os.geteuid() != 0 or all(w["process"].pid % 500 != process.pid % 500 for w in self.workers):
-                return {"process": process, "connection": parent_end, "task": None, "since": 0.0}
-            parent_end.send(("quit",))
-            process.join(5)
-        raise RuntimeError("could not start a worker with a sandbox uid of its own")
+        # (each sandbox reserves an unprivileged uid of its own, so workers never share one)
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(target=worker, args=(child_end, self.options), daemon=True)
+        process.start()
+        child_end.close()
+        return {"process": process, "connection": parent_end, "task": None, "since": 0.0}
 
     def replace(self, index: int) -> None:
         old = self.workers[index]
@@ -575,6 +569,7 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
 
     pool = Pool(max(1, min(jobs, len(order))), options)
     queue = list(reversed(order))
+    deaths_in_a_row = 0          # workers lost without a file graded in between: the grader, not a student
     try:
         while len(done) < len(tasks):
             for index, w in enumerate(pool.workers):
@@ -606,6 +601,7 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
                     elif message[0] == "graded":
                         complete(key, message[2], message[4], True)
                         w["task"] = None
+                        deaths_in_a_row = 0
                         continue
                     elif message[0] == "broken":
                         raise BatchAborted(f"the grader could not run on {key.split(':')[0]}: {message[2]}")
@@ -625,6 +621,10 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
                           f"{reason}; restarting that worker", file=stream)
                     complete(key, failed_results(module, options, NOT_GRADED.format(why=reason)), 0.0, False)
                     w["task"] = None
+                    deaths_in_a_row += 1
+                    if deaths_in_a_row > 2 * len(pool.workers) + 3:
+                        raise BatchAborted(f"{deaths_in_a_row} grading processes in a row stopped "
+                                           f"without grading a file (last: {reason})")
                     pool.replace(index)
             progress.show()
     except BaseException:
