@@ -159,17 +159,22 @@ def assemble(module: str, inputs: list[str], part_names: dict[int, str] | None =
     return Assembled(source.rstrip() + "\n", starts, missing, module, total)
 
 
-def student_module(module: str) -> Assembled:
+def student_module(module: str, name: str | None = None) -> Assembled:
+    """The student's module; every module cell must have run, or with ``name`` the first cell and
+    the one defining ``name`` (the visible tests of an early cell run before the later cells)."""
     from .spec import NETWORKS
-    names = {i + 2: name for i, name in enumerate(NETWORKS[module].student_names)}
+    names = {i + 2: n for i, n in enumerate(NETWORKS[module].student_names)}
     assembled = assemble(module, kernel_inputs(), names)
     if not assembled.starts:
         raise CheckFailed(
             f"No cell of {module}.py has run yet: run the notebook from the top (Run All), "
             "then this cell.\n"
             f"{module}.py 的代码单元尚未运行：请从头运行笔记本（全部运行），再运行此单元。")
-    if assembled.missing:
-        cells = ", ".join(f"[{module}.py {p}/...]" for p in assembled.missing)
+    needed = set(assembled.missing)
+    if name is not None:
+        needed &= {1} | {part for part, n in names.items() if n == name}
+    if needed:
+        cells = ", ".join(f"[{module}.py {p}/{assembled.total}]" for p in sorted(needed))
         raise CheckFailed(
             f"The cell(s) {cells} have not run, or their first line (the tag) was changed: restore "
             "the tag line, run every cell above, then this cell.\n"
@@ -214,7 +219,7 @@ def visible_tests(module: str, name: str, timeout: float = 60.0) -> None:
     spec = NETWORKS[module]
     cases = [c for c in visible.cases(module)
              if (c.example.call.split("(", 1)[0] if c.kind == "example" else spec.builder) == name]
-    assembled = student_module(module)
+    assembled = student_module(module, name)
     lines, failed, printed = [], 0, io.StringIO()
     with tempfile.TemporaryDirectory(prefix="d2l-visible-") as folder:
         Path(folder, f"{module}.py").write_text(assembled.source, encoding="utf-8")
@@ -232,8 +237,8 @@ def visible_tests(module: str, name: str, timeout: float = 60.0) -> None:
                         lines.append(f"✗ {case}\n" + indent(locate_lines(str(failure), module, assembled)))
                     done += 1
         except _TimeUp:
-            failed += len(cases) - done
-            lines.append(f"✗ {cases[done]}\n" + indent(
+            failed += max(len(cases) - done, 1)
+            lines.append(f"✗ {cases[min(done, len(cases) - 1)]}\n" + indent(
                 f"timed out: the visible tests of {name} may take {timeout:g} s in all (an endless loop?)\n"
                 f"超时：{name} 的公开测试总共最多 {timeout:g} 秒（是否有死循环？）"))
             lines += [f"- {case}: not run / 未运行" for case in cases[done + 1:]]

@@ -104,6 +104,54 @@ def test_config_is_valid_python_with_the_traps_handled():
     times = course.cell_timeouts(OPTIONS)
     assert times["cell"] < times["grade"] < times["train"]
     assert times["grade"] > notebook.child_budget(60, False, 0)
+    assert times["train"] > notebook.child_budget(60, True, 300)
+    from traitlets.config import Config
+    config = Config()
+    namespace = {"get_config": lambda: config, "load_subconfig": lambda name: None}
+    exec(compile(text, "nbgrader_config.py", "exec"), namespace)
+    timeout = config.Execute.timeout_func
+    for kind, expected in (("structure", times["grade"]), ("training", times["train"])):
+        cell = nbformat.v4.new_code_cell(course.hidden_source("lenet", kind, 1, OPTIONS))
+        assert timeout(cell) == expected
+    assert timeout(nbformat.v4.new_code_cell("# Hidden tests: ...")) == times["cell"]      # as released
+    assert config.Execute.kernel_name == course.KERNEL_NAME
+    assert config.Autograde.autograde_preprocessors[0].__name__ == "KitExecute"
+
+
+def fake_report(*results):
+    return {"results": [{"module": "lenet", "kind": kind, "name": f"check {n}", "max_score": points,
+                         "score": points if status == "passed" else 0.0, "status": status,
+                         "output": "" if status == "passed" else f"expected X, found Y at lenet.py line 8"}
+                        for n, (kind, points, status) in enumerate(results)]}
+
+
+def test_hidden_check_scoring(monkeypatch, capsys):
+    cells = [notebook.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
+             notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    pass"]
+    monkeypatch.setattr(notebook, "kernel_inputs", lambda: cells)
+    report = fake_report(("structure", 1.5, "passed"), ("structure", 1.5, "failed"), ("shapes", 2, "passed"),
+                         ("behaviour", 1, "failed"), ("behaviour", 1, "failed"),
+                         ("training", 0, "skipped"))
+    calls = []
+    monkeypatch.setattr(notebook, "grade_in_child", lambda *args: calls.append(args) or report)
+    monkeypatch.setattr(notebook, "REPORTS", {})
+    assert notebook.hidden_check("lenet", "shapes") is None                       # full points
+    assert "✓ check 2" in capsys.readouterr().out
+    assert notebook.hidden_check("lenet", "structure") == 1.5                     # partial credit
+    out = capsys.readouterr().out
+    assert "1.5 / 3 points" in out and "(cell [lenet.py 2/2], line 2)" in out
+    with pytest.raises(notebook.CheckFailed) as zero:                             # nothing earned: raises
+        notebook.hidden_check("lenet", "behaviour")
+    assert "0 / 2 points" in str(zero.value) and "expected X, found Y" in str(zero.value)
+    assert len(calls) == 1                                                        # graded once, cached
+    with pytest.raises(notebook.CheckFailed, match="could not run on the grading machine"):
+        notebook.hidden_check("lenet", "training")
+    assert len(calls) == 2 and calls[1][2] is True                                # training: its own run
+    monkeypatch.setattr(notebook, "grade_in_child", lambda *args: {"broken": "no reference"})
+    cells[1] += "\n# edited"
+    with pytest.raises(notebook.CheckFailed, match="the grader could not run: no reference"):
+        notebook.hidden_check("lenet", "shapes")
+    assert capsys.readouterr().err == ""
 
 
 def test_assemble_takes_the_latest_run_of_each_module_cell():
@@ -140,6 +188,17 @@ def test_visible_tests_report_failures_without_frames(monkeypatch):
     with pytest.raises(notebook.CheckFailed, match="timed out"):
         notebook.visible_tests("lenet", "lenet", timeout=1)
     assert time.monotonic() - started < 10
+
+
+def test_visible_tests_of_an_early_cell_need_not_wait_for_later_cells(monkeypatch, capsys):
+    _, parts = course.module_parts("resnet")
+    cells = [notebook.tag_line("resnet", k, len(parts), "x") + "\n" + code
+             for k, (name, code) in enumerate(parts, start=1)]
+    monkeypatch.setattr(notebook, "kernel_inputs", lambda: cells[:2])       # imports and Residual only
+    notebook.visible_tests("resnet", "Residual")
+    assert "All 2 visible test(s) of Residual passed" in capsys.readouterr().out
+    with pytest.raises(notebook.CheckFailed, match=r"\[resnet.py 3/4\]"):
+        notebook.visible_tests("resnet", "resnet_block")
 
 
 def test_command_rejects_unknown_modules(tmp_path):
