@@ -1,7 +1,8 @@
 """``python -m grader COMMAND ...``: the kit's command line.
 
 Each command lives in its own module, which defines ``configure(parser)`` and
-``main(args) -> int``.
+``main(args) -> int``. Only the chosen command's module is imported, so a
+quick command does not pay for torch, nbgrader or Pillow.
 """
 import argparse
 import importlib
@@ -20,17 +21,19 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    handlers = {}
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    handler = None
     for name, (module_name, help_text) in COMMANDS.items():
-        if importlib.util.find_spec(module_name) is None:
-            continue   # not built yet
-        module = importlib.import_module(module_name)
-        module.configure(commands.add_parser(name, help=help_text, description=help_text))
-        handlers[name] = module.main
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            module = importlib.import_module(module_name)
+            module.configure(sub)
+            handler = module.main
     args = parser.parse_args(argv)
-    return handlers[args.command](args)
+    return handler(args)
 
 
 if __name__ == "__main__":
