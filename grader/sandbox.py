@@ -77,7 +77,7 @@ MAX_SOURCE_BYTES = 1_000_000
 MAX_REPLY_BYTES = 32_000_000
 OUTPUT_LIMIT_BYTES = 8_000_000      # what the submission may print before writes fail
 SHOWN_OUTPUT_CHARS = 1500
-NPROC_LIMIT = 64
+NPROC_LIMIT = 64 + 2 * (os.cpu_count() or 1)     # processes and threads (training uses one per core)
 PRIVATE_TMP = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=8m,mode=1777", "/dev/shm": "size=8m,mode=1777"}
 ALWAYS_HIDDEN = ("/home", "/root", "/srv", "/mnt", "/media")
 NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
@@ -367,6 +367,8 @@ class Zygote:
                 return
             message = json.loads(data)
             if "exited" in message:
+                if len(self.exits) > 10_000:          # orphans nobody asks about
+                    self.exits = {pid: status for pid, status in self.exits.items() if pid in _LIVE}
                 self.exits[message["exited"]] = message["status"]
             else:
                 self.replies[message.get("id", 0)] = message
@@ -607,9 +609,11 @@ def private_mounts(config: dict, source: bytes) -> Path:
             exposed.append((path, os.open(path, os.O_PATH | os.O_CLOEXEC), os.path.isdir(path)))
         except OSError:
             continue
+    covered = []      # what the new mounts cover: exposed paths below them are bound back
     for path, options in PRIVATE_TMP.items():
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
+            covered.append(path)
     hidden: list[str] = []
     for path in sorted(set(config["hide"]), key=len):
         if any(under(path, h) for h in hidden):
@@ -622,8 +626,10 @@ def private_mounts(config: dict, source: bytes) -> Path:
             hidden.append(path)
     done: list[str] = []
     for path, fd, is_dir in sorted(exposed, key=lambda e: len(e[0])):
-        if not any(under(path, h) for h in hidden if os.path.isdir(h)) or any(under(path, d) for d in done):
+        if not any(under(path, h) for h in covered + hidden if os.path.isdir(h)) or any(under(path, d) for d in done):
             continue
+        if any(under(h, path) for h in hidden):
+            continue          # binding it back would show what is hidden below it
         if is_dir:
             os.makedirs(path, exist_ok=True)
         else:
@@ -875,7 +881,8 @@ class Sandbox:
         reply_r, reply_w = os.pipe()
         config = {"module": self.module, "scratch": str(self.scratch), "output": str(self.output_path),
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
-                  "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(), "expose": self.exposed_paths(),
+                  "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
+                  "expose": self.exposed_paths(),
                   "env": {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ}}
         try:
             self.pid = z.call("fork", fds=(request_r, reply_w), config=config)["pid"]

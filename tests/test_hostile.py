@@ -305,6 +305,7 @@ def test_the_sandbox_hides_the_grader_world():
     (scratch / "lenet.py").write_text(
         "import os\n"
         f"print('repo:', sorted(os.listdir({str(ROOT)!r})))\n"
+        f"print('grader:', sorted(os.listdir({str(ROOT / 'grader')!r})) if os.path.isdir({str(ROOT / 'grader')!r}) else [])\n"
         f"print('venv readable:', os.path.isdir({sys.prefix!r} + '/lib'))\n"
         "print('tmp:', sorted(os.listdir('/tmp')))\n"
         "print('uid:', os.getuid())\n")
@@ -314,7 +315,9 @@ def test_the_sandbox_hides_the_grader_world():
     assert box.hello == {"hidden": True, "why": ""}
     printed = box.close()
     repo = re.search(r"repo: (.*)", printed).group(1)
-    assert "'solutions'" not in repo and "'grader'" not in repo and "'tests'" not in repo, printed
+    assert "'solutions'" not in repo and "'tests'" not in repo and "'.git'" not in repo, printed
+    grader = eval(re.search(r"grader: (.*)", printed).group(1))
+    assert set(grader) <= set(sandbox.EXPOSED_GRADER_FILES), printed      # the trainer's calibration only
     assert "venv readable: True" in printed
     assert re.search(r"tmp: \['grader-lenet-[^']*'\]", printed), printed
     assert "uid: 0" not in printed
