@@ -113,7 +113,7 @@ class StudentError(Exception):
 @dataclass
 class Limits:
     timeout: float = 60.0          # wall-clock seconds for all requests of one module together
-    memory_mb: int = 3072          # address space the child may add to what it inherits
+    memory_mb: int = 3072          # address space the child may add to what it inherits; 0: no cap
 
 
 # -- the pipe protocol: a 4-byte length, then JSON ------------------------------
@@ -535,9 +535,9 @@ def child_main(config: dict, requests: int, replies: int) -> None:
                 os.close(fd)
             except OSError:
                 pass
-    inherited = address_space_bytes()
-    memory = inherited + int(config["memory_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if config["memory_mb"]:    # 0: no address-space cap (CUDA maps far more address space than it uses)
+        memory = address_space_bytes() + int(config["memory_mb"]) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(float(config["timeout"]) * 2 + 10)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
