@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
@@ -49,6 +48,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .options import add_grading_options, selected_modules
 from .spec import MODULES, NETWORKS
 
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
@@ -879,29 +879,15 @@ def configure(parser):
     parser.add_argument("--out", required=True, metavar="DIR", help="where results, grades.csv and the summary go")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help="grading processes working in parallel (default: the CPUs, at most 4: %(default)s)")
-    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
-    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules")
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of each report.txt")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds for all non-training checks of one network (default %(default)s)")
-    parser.add_argument("--train-timeout", type=float, default=300.0,
-                        help="seconds for the training check of one network (default %(default)s)")
-    parser.add_argument("--memory", type=int, default=3072,
-                        help="memory cap in MB for the code of one network (default %(default)s)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where training checks run (auto: cuda when available)")
+    add_grading_options(parser)
 
 
 def main(args) -> int:
-    modules = MODULES
-    if args.only:
-        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
-        unknown = [m for m in modules if m not in NETWORKS]
-        if unknown:
-            print(f"batch: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
-                  file=sys.stderr)
-            return 2
+    modules = selected_modules(args.only, "batch")
+    if modules is None:
+        return 2
     submissions = Path(args.submissions)
     if not submissions.is_dir() or not os.access(submissions, os.R_OK | os.X_OK):
         print(f"batch: {submissions} is not a readable folder", file=sys.stderr)

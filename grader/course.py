@@ -30,7 +30,8 @@ from pathlib import Path
 
 from . import stubgen
 from .notebook import child_budget, tag_line
-from .spec import MODULES, NETWORKS
+from .options import add_grading_options, selected_modules
+from .spec import NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -406,8 +407,6 @@ def install_kernel() -> None:
 
 def write_course(course: Path, assignment: str, modules, options: dict, args: str = "") -> list[Path]:
     """Write the config and the notebooks; return what was written (the kernel is installed apart)."""
-    import nbformat
-
     from .checks import KINDS
     course.mkdir(parents=True, exist_ok=True)
     folder = course / "source" / assignment
@@ -440,34 +439,19 @@ def write_course(course: Path, assignment: str, modules, options: dict, args: st
 
 
 def configure(parser):
-    from .sandbox import Limits
     parser.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course directory (created if missing)")
     parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                         help="assignment name: notebooks go to source/NAME/ (default %(default)s)")
-    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="only these modules' notebooks")
-    parser.add_argument("--no-train", action="store_true", help="leave out the training cells")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                        help="where the grading machine trains: training cells only for the networks whose "
-                             "training check runs there (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=Limits.timeout,
-                        help="seconds for all non-training checks of one network, and for its visible "
-                             "tests (default %(default)s)")
-    parser.add_argument("--train-timeout", type=float, default=300.0,
-                        help="seconds for the training check of one network (default %(default)s)")
-    parser.add_argument("--memory", type=int, default=Limits.memory_mb,
-                        help="memory cap in MB for the code of one network (default %(default)s)")
+    # --device: where the grading machine trains; the course has training cells only for
+    # the networks whose training check runs there.
+    add_grading_options(parser, devices=("cpu", "cuda"), default_device="cpu")
 
 
 def main(args) -> int:
     from .sandbox import Limits
-    modules = MODULES
-    if args.only:
-        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
-        unknown = [m for m in modules if m not in NETWORKS]
-        if unknown or not modules:
-            print(f"nbgrader: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
-                  file=sys.stderr)
-            return 2
+    modules = selected_modules(args.only, "nbgrader")
+    if modules is None:
+        return 2
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.assignment):
         print(f"nbgrader: the assignment name {args.assignment!r} may only use letters, digits, _ . -",
               file=sys.stderr)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import ALL_CHECKS, Observer
+from .options import DEFAULT_TRAIN_TIMEOUT, add_grading_options, selected_modules
 from .report import CheckFailure
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
@@ -307,7 +308,7 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     if not submission.is_dir():
         raise GraderBroken(f"{submission} is not a readable folder")
     limits = limits or Limits()
-    train_limits = train_limits or Limits(timeout=300.0, memory_mb=limits.memory_mb)
+    train_limits = train_limits or Limits(timeout=DEFAULT_TRAIN_TIMEOUT, memory_mb=limits.memory_mb)
     if device == "cuda":      # CUDA reserves address space by the gigabyte: only the wall clock bounds it
         train_limits = dataclasses.replace(train_limits, memory_mb=0)
     started = time.monotonic()
@@ -325,17 +326,8 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
 def configure(parser):
     parser.add_argument("submission", help="folder with the student's module files")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
-    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
-    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
-    parser.add_argument("--timeout", type=float, default=Limits.timeout,
-                        help="seconds for all non-training checks of one network (default %(default)s)")
-    parser.add_argument("--train-timeout", type=float, default=300.0,
-                        help="seconds for the training check of one network (default %(default)s)")
-    parser.add_argument("--memory", type=int, default=Limits.memory_mb,
-                        help="memory cap in MB for the code of one network (default %(default)s)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where training checks run (auto: cuda when available)")
+    add_grading_options(parser)
 
 
 def resolve_device(choice: str) -> str:
@@ -346,14 +338,9 @@ def resolve_device(choice: str) -> str:
 
 
 def main(args) -> int:
-    modules = MODULES
-    if args.only:
-        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
-        unknown = [m for m in modules if m not in NETWORKS]
-        if unknown:
-            print(f"grade: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
-                  file=sys.stderr)
-            return 2
+    modules = selected_modules(args.only, "grade")
+    if modules is None:
+        return 2
     submission = Path(args.submission)
     if not submission.is_dir() or not os.access(submission, os.R_OK | os.X_OK):
         print(f"grade: {submission} is not a readable folder", file=sys.stderr)

@@ -38,6 +38,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from .options import add_grading_options, selected_modules
 from .spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -310,18 +311,11 @@ def run_autograder(root: Path) -> int:
 
 def configure(parser):
     parser.add_argument("out", nargs="?", metavar="OUT.zip", help="the autograder package to write")
-    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
-    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="grade only these modules (one assignment)")
     parser.add_argument("--hidden-feedback", choices=FEEDBACK, default="brief",
                         help="what students see of a failed hidden check (default %(default)s)")
     parser.add_argument("--hidden-visibility", choices=VISIBILITY, default="visible",
                         help="Gradescope visibility of the hidden checks (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds for all non-training checks of one network (default %(default)s)")
-    parser.add_argument("--train-timeout", type=float, default=300.0,
-                        help="seconds for the training check of one network (default %(default)s)")
-    parser.add_argument("--memory", type=int, default=3072,
-                        help="memory cap in MB for the code of one network (default %(default)s)")
+    add_grading_options(parser, devices=("cpu",), default_device="cpu")   # Gradescope's containers have no GPU
     parser.add_argument("--no-warm", action="store_true",
                         help="do not precompute the reference's observations (each container computes them)")
     parser.add_argument("--no-data", action="store_true",
@@ -336,14 +330,9 @@ def main(args) -> int:
     if not args.out:
         print("gradescope: give OUT.zip (or --run)", file=sys.stderr)
         return 2
-    modules = MODULES
-    if args.only:
-        modules = tuple(m.strip() for m in args.only.split(",") if m.strip())
-        unknown = [m for m in modules if m not in NETWORKS]
-        if unknown:
-            print(f"gradescope: unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}",
-                  file=sys.stderr)
-            return 2
+    modules = selected_modules(args.only, "gradescope")
+    if modules is None:
+        return 2
     out = Path(args.out)
     try:
         names = build_package(out, not args.no_train, modules, args.hidden_feedback, args.hidden_visibility,

@@ -45,9 +45,7 @@ not change (a module that changes them is refused).
 from __future__ import annotations
 
 import ctypes
-import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -66,6 +64,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from . import probes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,8 +111,8 @@ class StudentError(Exception):
 
 @dataclass
 class Limits:
-    timeout: float = 60.0          # wall-clock seconds for all requests of one module together
-    memory_mb: int = 3072          # address space the child may add to what it inherits; 0: no cap
+    timeout: float = DEFAULT_TIMEOUT        # wall-clock seconds for all requests of one module together
+    memory_mb: int = DEFAULT_MEMORY_MB      # address space the child may add to what it inherits; 0: no cap
 
 
 # -- the pipe protocol: a 4-byte length, then JSON ------------------------------

@@ -11,7 +11,6 @@ count, the examples. Run ``python -m grader stubs`` after editing a solution;
 from __future__ import annotations
 
 import ast
-import textwrap
 from pathlib import Path
 
 from .spec import NETWORKS, NetworkSpec

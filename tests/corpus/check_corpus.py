@@ -170,7 +170,6 @@ def behaviour(module, call: str, input_shape) -> dict:
 
 def compare(reference: dict, found: dict) -> str | None:
     """None when the two behaviours agree, else what differs first."""
-    import torch
     if "error" in reference:
         raise RuntimeError(f"the reference solution failed: {reference['error']}")
     if "error" in found:

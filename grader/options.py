@@ -1,0 +1,36 @@
+"""Command-line options shared by the commands that grade (grade, batch, gradescope, nbgrader)."""
+from __future__ import annotations
+
+import sys
+
+from .spec import MODULES, NETWORKS
+
+DEFAULT_TIMEOUT = 60.0          # seconds for all non-training checks of one network
+DEFAULT_TRAIN_TIMEOUT = 300.0   # seconds for the training check of one network
+DEFAULT_MEMORY_MB = 3072        # memory cap for the code of one network
+
+
+def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device="auto") -> None:
+    parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="only these modules")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds for all non-training checks of one network (default %(default)s)")
+    parser.add_argument("--train-timeout", type=float, default=DEFAULT_TRAIN_TIMEOUT,
+                        help="seconds for the training check of one network (default %(default)s)")
+    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
+                        help="memory cap in MB for the code of one network (default %(default)s)")
+    parser.add_argument("--device", choices=devices, default=default_device,
+                        help="where training checks run (auto: cuda when available; default %(default)s)")
+
+
+def selected_modules(only: str | None, command: str) -> tuple[str, ...] | None:
+    """The modules ``--only`` names (all seven without it); None, with a message, when one is unknown."""
+    if not only:
+        return MODULES
+    modules = tuple(m.strip() for m in only.split(",") if m.strip())
+    unknown = [m for m in modules if m not in NETWORKS]
+    if unknown or not modules:
+        print(f"{command}: unknown module(s) {', '.join(unknown) or only!r}; choose from {', '.join(MODULES)}",
+              file=sys.stderr)
+        return None
+    return modules
