@@ -18,10 +18,10 @@ from typing import Callable
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 
 from . import strategies
-from .report import CheckFailure, bilingual
+from .report import CheckFailure, bilingual, shape_text, wrong_output_shape, wrong_parameter_count
 from .spec import NETWORKS, LayerRow
 from .trace import Trace, explain_mismatch, first_mismatch
-from .visible import shape_text, table_failure
+from .visible import table_failure
 
 KINDS = ("shapes", "params", "structure", "property", "behaviour", "training")
 
@@ -104,11 +104,7 @@ def example_shapes(module):
         for ex in NETWORKS[module].examples:
             found = student.output_shape(ex.call, ex.input_shape)
             if found != ex.output_shape:
-                raise CheckFailure(bilingual(
-                    f"{ex.call} maps {shape_text(ex.input_shape)} to {shape_text(found)}; "
-                    f"expected {shape_text(ex.output_shape)}.",
-                    f"{ex.call} 对 {shape_text(ex.input_shape)} 的输入应输出 {shape_text(ex.output_shape)}，"
-                    f"实际为 {shape_text(found)}。"))
+                raise wrong_output_shape(ex.call, ex.input_shape, found, ex.output_shape)
     return check
 
 
@@ -120,9 +116,7 @@ def parameter_counts(module):
         for call, expected, shape in cases:
             found = student.params(call, shape)
             if found != expected:
-                raise CheckFailure(bilingual(
-                    f"{call} has {found:,} parameters; expected {expected:,} ({found - expected:+,}).",
-                    f"{call} 共有 {found:,} 个参数，应为 {expected:,} 个。"))
+                raise wrong_parameter_count(call, found, expected)
     return check
 
 
@@ -162,16 +156,10 @@ PROPERTY_SETTINGS = settings(max_examples=PROPERTY_EXAMPLES, derandomize=True, d
 def same_as_reference(call, shape, student, reference):
     expected_params, found_params = reference.params(call, shape), student.params(call, shape)
     if found_params != expected_params:
-        raise CheckFailure(bilingual(
-            f"{call} has {found_params:,} parameters; it should have {expected_params:,}.",
-            f"{call} 应有 {expected_params:,} 个参数，实际为 {found_params:,} 个。"))
+        raise wrong_parameter_count(call, found_params, expected_params)
     expected_shape, found_shape = reference.output_shape(call, shape), student.output_shape(call, shape)
     if found_shape != expected_shape:
-        raise CheckFailure(bilingual(
-            f"{call} maps an input of shape {shape_text(shape)} to {shape_text(found_shape)}; "
-            f"it should give {shape_text(expected_shape)}.",
-            f"{call} 对形状 {shape_text(shape)} 的输入应输出 {shape_text(expected_shape)}，"
-            f"实际为 {shape_text(found_shape)}。"))
+        raise wrong_output_shape(call, shape, found_shape, expected_shape)
     compare_traces(call, shape, "train", student, reference)
 
 

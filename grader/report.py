@@ -16,6 +16,25 @@ def bilingual(english: str, chinese: str) -> str:
     return f"{english}\n{chinese}"
 
 
+def shape_text(shape) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def wrong_output_shape(call: str, input_shape, found, expected) -> CheckFailure:
+    return CheckFailure(bilingual(
+        f"{call} maps an input of shape {shape_text(input_shape)} to {shape_text(found)}; "
+        f"expected {shape_text(expected)}.",
+        f"{call} 对形状为 {shape_text(input_shape)} 的输入应输出 {shape_text(expected)}，"
+        f"实际为 {shape_text(found)}。"))
+
+
+def wrong_parameter_count(call: str, found: int, expected: int, title: str = "") -> CheckFailure:
+    whose = f"the book's {title} has" if title else "expected"
+    return CheckFailure(bilingual(
+        f"{call} has {found:,} parameters; {whose} {expected:,} ({found - expected:+,}).",
+        f"{call} 共有 {found:,} 个参数，应为 {expected:,} 个。"))
+
+
 def display_width(text: str) -> int:
     """Columns a terminal uses: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

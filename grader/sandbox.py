@@ -903,12 +903,15 @@ class Sandbox:
 
     def exposed_paths(self) -> list[str]:
         paths = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
-        paths |= {p for p in sys.path if p and os.path.isdir(p)}
+        prefixes = {os.path.realpath(p) for p in paths}
+        # Only the Python installation's part of sys.path: a driver script's own folder
+        # (sys.path[0], e.g. /tmp) is not needed in the child and must stay hidden or private.
+        paths |= {p for p in sys.path if p and os.path.isdir(p) and (
+            "site-packages" in Path(p).parts or "dist-packages" in Path(p).parts
+            or any(under(os.path.realpath(p), pre) for pre in prefixes))}
         paths |= {str(GRADER_DIR / name) for name in EXPOSED_GRADER_FILES if (GRADER_DIR / name).is_file()}
         if os.environ.get("FASHION_MNIST_DIR"):
             paths.add(os.environ["FASHION_MNIST_DIR"])
-        prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix,
-                                                  sys.base_exec_prefix)}
         roots = {str(ROOT), str(ROOT.resolve())}
         result = set()
         for p in paths:

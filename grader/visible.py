@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build
-from .report import CheckFailure, bilingual, describe_exception, first_difference, side_by_side
+from .report import (CheckFailure, bilingual, describe_exception, first_difference, shape_text, side_by_side,
+                     wrong_output_shape, wrong_parameter_count)
 from .spec import NETWORKS, BlockExample, NetworkSpec
-
-
-def shape_text(shape) -> str:
-    return "x".join(str(d) for d in shape)
 
 
 @dataclass(frozen=True)
@@ -101,10 +98,7 @@ def check_params(module, case: Case) -> None:
     spec = case.spec
     found = build.parameter_count(build.build(module, spec.call, "meta", spec.input_shape))
     if found != spec.params:
-        raise CheckFailure(bilingual(
-            f"{spec.call} has {found:,} parameters; the book's {spec.title} has {spec.params:,} "
-            f"({found - spec.params:+,}).",
-            f"{spec.call} 共有 {found:,} 个参数，书中的 {spec.title} 应为 {spec.params:,} 个。"))
+        raise wrong_parameter_count(spec.call, found, spec.params, spec.title)
 
 
 def check_example(module, case: Case) -> None:
@@ -112,13 +106,7 @@ def check_example(module, case: Case) -> None:
     block = build.build(module, ex.call, "meta", ex.input_shape)
     found = build.on_meta_or_cpu(build.output_shape, module, ex.call, ex.input_shape)
     if found != ex.output_shape:
-        raise CheckFailure(bilingual(
-            f"{ex.call} maps an input of shape {shape_text(ex.input_shape)} to "
-            f"{shape_text(found)}; expected {shape_text(ex.output_shape)}.",
-            f"{ex.call} 对形状为 {shape_text(ex.input_shape)} 的输入应输出 "
-            f"{shape_text(ex.output_shape)}，实际为 {shape_text(found)}。"))
+        raise wrong_output_shape(ex.call, ex.input_shape, found, ex.output_shape)
     params = build.parameter_count(block)
     if params != ex.params:
-        raise CheckFailure(bilingual(
-            f"{ex.call} has {params:,} parameters; expected {ex.params:,} ({params - ex.params:+,}).",
-            f"{ex.call} 共有 {params:,} 个参数，应为 {ex.params:,} 个。"))
+        raise wrong_parameter_count(ex.call, params, ex.params)

@@ -154,3 +154,13 @@ def test_cli_writes_gradescope_results(tmp_path):
 def test_cli_fails_only_when_the_grader_cannot_run(args):
     run = grade_cli(*args, "--no-train")
     assert run.returncode == 2 and run.stderr.strip()
+
+
+def test_grading_from_a_script_outside_the_repository(tmp_path):
+    """A driver script's folder (here under /tmp) is on sys.path but must not leak into the sandbox."""
+    driver = tmp_path / "driver.py"
+    driver.write_text("import sys\nfrom grader.grade import grade_submission\n"
+                      f"report = grade_submission({str(ROOT / 'solutions')!r}, modules=('lenet',), train=False)\n"
+                      "print(report.score, report.max_score)\n")
+    run = subprocess.run([sys.executable, str(driver)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.stdout.split() == [str(float(NON_TRAINING["lenet"]))] * 2, run.stdout + run.stderr
