@@ -78,9 +78,21 @@ OUTPUT_LIMIT_BYTES = 8_000_000      # what the submission may print before write
 SHOWN_OUTPUT_CHARS = 1500
 NPROC_LIMIT = 64 + 2 * (os.cpu_count() or 1)     # processes and threads (training uses one per core)
 PRIVATE_TMP = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=8m,mode=1777", "/dev/shm": "size=8m,mode=1777"}
-ALWAYS_HIDDEN = ("/home", "/root", "/srv", "/mnt", "/media")
+# The child sees the system's own top-level folders; every other one (/home, /root, /work,
+# /opt, /srv, ...: where other copies of the kit, home folders and course files live) is
+# hidden, and the Python installation is bound back wherever it is.
+SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "tmp",
+               "usr", "var"}
 NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
-                "/run", "/var", "/tmp", "/opt", "/usr/local", "/usr/lib", "/usr/share"}
+                "/run", "/var", "/tmp", "/usr/local", "/usr/lib", "/usr/share"}
+
+
+def outside_the_system() -> list[str]:
+    try:
+        return [f"/{entry.name}" for entry in os.scandir("/")
+                if entry.is_dir(follow_symlinks=False) and entry.name not in SYSTEM_DIRS]
+    except OSError:
+        return ["/home", "/root", "/srv", "/mnt", "/media", "/opt"]
 EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.train in the child
 HIDDEN_SOURCES = ("checks.py", "strategies.py", "grade.py", "probes.py", "trace.py", "sandbox.py")
 ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.trace", "grader.spec", "grader.data", "grader.train")
@@ -893,7 +905,7 @@ class Sandbox:
         self.requests, self.replies = request_w, reply_r
 
     def hidden_paths(self) -> list[str]:
-        paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *ALWAYS_HIDDEN]
+        paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
         for folder in (self.submission, self.submission.resolve()):
             paths.append(str(folder))
             if len(folder.parent.parts) > 1:
