@@ -21,6 +21,12 @@ upper bound, within one checkpoint interval). When the book loop stops before
 reaching a target, its time is reported as "> T" (the time it ran) and the
 ratio as a lower bound ">= x": nothing is extrapolated.
 
+Both loops share the machine with whatever else runs on it, so the script
+also gives each loop's median speed over its checkpoint intervals (robust to
+bursts of other load) and, from the exact number of images each loop needed
+to reach a target (fixed by the seed), the time-to-accuracy at those median
+speeds: an estimate, labelled as such.
+
 Two training times are kept for the book loop: ``wall`` (what one waits,
 DataLoader waits included) and ``book`` (its own ``Timer``, which stops
 between batches and so leaves the data loading out, the figure behind its
@@ -58,6 +64,18 @@ def first_reaching(checkpoints, target, key):
         if c["test_acc"] >= target:
             return c[key]
     return None
+
+
+def median_speed(checkpoints, key="train_seconds"):
+    """Median of the examples/s over the intervals between checkpoints: robust to bursts of other load."""
+    speeds, last_ex, last_t = [], 0, 0.0
+    for c in checkpoints:
+        dt = c[key] - last_t
+        if dt > 0:
+            speeds.append((c["examples"] - last_ex) / dt)
+        last_ex, last_t = c["examples"], c[key]
+    speeds.sort()
+    return speeds[len(speeds) // 2] if speeds else float("nan")
 
 
 def run_book(module, dataset, root, targets, max_seconds, check_fraction, log):
@@ -158,23 +176,38 @@ def main(argv=None) -> int:
             book = run_book(module, dataset, root, book_targets, args.book_max_seconds, args.book_check, log)
             log(f"kit fast recipe, checkpoints every {args.kit_check} steps")
             kit = run_kit(module, dataset, args.kit_check, args.kit_epochs, log)
+            book["median_speed_wall"] = median_speed(book["checkpoints"])
+            book["median_speed_book"] = median_speed(book["checkpoints"], "book_seconds")
+            kit["median_speed"] = median_speed(kit["checkpoints"])
             rows = []
             for t in targets:
                 bt = first_reaching(book["checkpoints"], t, "train_seconds")
                 bb = first_reaching(book["checkpoints"], t, "book_seconds")
                 kt = first_reaching(kit["checkpoints"], t, "train_seconds")
+                bx = first_reaching(book["checkpoints"], t, "examples")
+                kx = first_reaching(kit["checkpoints"], t, "examples")
+                # the same, from the images needed (exact for the seed) at each loop's median speed
+                be = None if bx is None else bx / book["median_speed_wall"]
+                ke = None if kx is None else kx / kit["median_speed"]
                 rows.append({"target": t, "book_wall_seconds": bt, "book_timer_seconds": bb,
-                             "kit_seconds": kt,
+                             "kit_seconds": kt, "book_examples": bx, "kit_examples": kx,
+                             "book_seconds_at_median_speed": be, "kit_seconds_at_median_speed": ke,
                              "ratio_wall": None if bt is None or kt is None else bt / kt,
                              "ratio_book_timer": None if bb is None or kt is None else bb / kt,
+                             "ratio_at_median_speeds": None if be is None or ke is None else be / ke,
                              "book_reached": bt is not None})
             speed_wall = kit["examples_per_sec"] / book["examples_per_sec_wall"]
             speed_book = kit["examples_per_sec"] / book["examples_per_sec_book"]
+            speed_median = kit["median_speed"] / book["median_speed_wall"]
             report["networks"][module] = {"book": book, "kit": kit, "targets": rows,
-                                          "speed_ratio_wall": speed_wall, "speed_ratio_book_timer": speed_book}
+                                          "speed_ratio_wall": speed_wall, "speed_ratio_book_timer": speed_book,
+                                          "speed_ratio_median": speed_median}
             log(f"\n{module}: examples/sec  book loop {book['examples_per_sec_wall']:.0f} (wall), "
                 f"{book['examples_per_sec_book']:.0f} (its own timer) | kit {kit['examples_per_sec']:.0f} | "
                 f"ratio {speed_wall:.1f}x (wall), {speed_book:.1f}x (book timer)")
+            log(f"{module}: median over checkpoint intervals: book loop {book['median_speed_wall']:.0f} (wall), "
+                f"{book['median_speed_book']:.0f} (its own timer) | kit {kit['median_speed']:.0f} | "
+                f"ratio {speed_median:.1f}x (wall), {kit['median_speed'] / book['median_speed_book']:.1f}x (book timer)")
             for r in rows:
                 label = ("book zh" if r["target"] == b.printed_zh else "") + \
                         ("/" if r["target"] == b.printed_zh == b.printed_en else "") + \
@@ -186,6 +219,10 @@ def main(argv=None) -> int:
                     f"kit {fmt_time(r['kit_seconds'])} | ratio "
                     f"{fmt_ratio(r['book_wall_seconds'], r['kit_seconds'], book['train_seconds'])} (wall), "
                     f"{fmt_ratio(r['book_timer_seconds'], r['kit_seconds'], book['book_timer_seconds'])} (book timer)")
+                if r["book_examples"] and r["kit_examples"]:
+                    log(f"{module}:   images needed: book loop {r['book_examples']}, kit {r['kit_examples']}; "
+                        f"at the median speeds {r['book_seconds_at_median_speed']:.1f} s vs "
+                        f"{r['kit_seconds_at_median_speed']:.1f} s: ratio {r['ratio_at_median_speeds']:.1f}x")
             summary.append(module)
     report["load_average_after"] = os.getloadavg()
     log(f"\nload average after: {report['load_average_after']}")

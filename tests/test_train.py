@@ -242,3 +242,23 @@ def test_reference_passes_and_a_constant_model_fails_the_real_check():
     assert not failed["passed"] and failed["test_acc"] < 0.2, failed
     for key in ("test_acc", "target", "passed", "seconds", "steps", "input_size", "test_images"):
         assert key in failed
+
+
+class ViewLeNet(nn.Module):
+    """A correct LeNet whose forward flattens with .view(), which a channels_last feature map refuses."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = solution("lenet")[:6]
+        self.classifier = solution("lenet")[7:]
+
+    def forward(self, x):
+        y = self.features(x)
+        return self.classifier(y.view(y.shape[0], -1))
+
+
+def test_a_forward_that_needs_contiguous_tensors_still_trains():
+    recipe = train.fast_recipe("lenet", "cpu")
+    assert recipe.channels_last
+    result = train.fit(ViewLeNet(), synthetic(256, 64), recipe, steps=3)
+    assert result["channels_last"] is False and result["steps"] == 3
