@@ -262,3 +262,16 @@ def test_a_forward_that_needs_contiguous_tensors_still_trains():
     assert recipe.channels_last
     result = train.fit(ViewLeNet(), synthetic(256, 64), recipe, steps=3)
     assert result["channels_last"] is False and result["steps"] == 3
+
+
+def test_book_inputs_equal_torchvisions_resize_and_totensor():
+    transforms = pytest.importorskip("torchvision.transforms", reason="torchvision not installed")
+    from PIL import Image
+    d = synthetic(8, 8)
+    for module, size in (("lenet", 28), ("googlenet", 96), ("alexnet", 224)):
+        x, _ = train.Batches(d.train_images, d.train_labels, train.book_recipe(module),
+                             torch.device("cpu")).get(slice(0, 8))
+        pipeline = transforms.Compose(([transforms.Resize(size)] if size != 28 else []) + [transforms.ToTensor()])
+        ref = torch.stack([pipeline(Image.fromarray(im.numpy(), mode="L")) for im in d.train_images])
+        assert x.shape == ref.shape
+        assert (x - ref).abs().max() <= 1.0 / 255 + 1e-6   # PIL rounds the resized pixels to uint8
