@@ -48,7 +48,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .options import add_grading_options, selected_modules
+from .options import add_grading_options, readable_folder, selected_modules
 from .spec import MODULES, NETWORKS
 
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
@@ -888,9 +888,8 @@ def main(args) -> int:
     modules = selected_modules(args.only, "batch")
     if modules is None:
         return 2
-    submissions = Path(args.submissions)
-    if not submissions.is_dir() or not os.access(submissions, os.R_OK | os.X_OK):
-        print(f"batch: {submissions} is not a readable folder", file=sys.stderr)
+    submissions = readable_folder(args.submissions, "batch")
+    if submissions is None:
         return 2
     if args.jobs < 1:
         print("batch: --jobs must be at least 1", file=sys.stderr)

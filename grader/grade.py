@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import ALL_CHECKS, Observer
-from .options import DEFAULT_TRAIN_TIMEOUT, add_grading_options, selected_modules
+from .options import DEFAULT_TRAIN_TIMEOUT, add_grading_options, readable_folder, selected_modules
 from .report import CheckFailure
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
@@ -341,9 +340,8 @@ def main(args) -> int:
     modules = selected_modules(args.only, "grade")
     if modules is None:
         return 2
-    submission = Path(args.submission)
-    if not submission.is_dir() or not os.access(submission, os.R_OK | os.X_OK):
-        print(f"grade: {submission} is not a readable folder", file=sys.stderr)
+    submission = readable_folder(args.submission, "grade")
+    if submission is None:
         return 2
     try:
         report = grade_submission(submission, modules, train=not args.no_train,

@@ -1,7 +1,9 @@
 """Command-line options shared by the commands that grade (grade, batch, gradescope, nbgrader)."""
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from .spec import MODULES, NETWORKS
 
@@ -34,3 +36,12 @@ def selected_modules(only: str | None, command: str) -> tuple[str, ...] | None:
               file=sys.stderr)
         return None
     return modules
+
+
+def readable_folder(path: str, command: str) -> Path | None:
+    """``path`` as a Path when it is a folder this process can list; None, with a message, otherwise."""
+    folder = Path(path)
+    if not folder.is_dir() or not os.access(folder, os.R_OK | os.X_OK):
+        print(f"{command}: {folder} is not a readable folder", file=sys.stderr)
+        return None
+    return folder
