@@ -108,12 +108,13 @@ def book_recipe(module: str) -> Recipe:
 _FAST_COMMON = dict(name="fast", optimizer="adamw", schedule="onecycle", label_smoothing=0.1,
                     normalize=True, drop_last=True, weight_decay=0.05)
 FAST: dict[tuple[str, str], Recipe] = {
-    ("lenet", "cpu"): Recipe(input_size=28, batch_size=256, epochs=6, lr=0.02, init="xavier", channels_last=True,
-                             **_FAST_COMMON),
+    ("lenet", "cpu"): Recipe(input_size=28, batch_size=256, epochs=6, lr=0.03, init="xavier", warmup=0.1,
+                             channels_last=True, **_FAST_COMMON),
     ("batch_norm", "cpu"): Recipe(input_size=28, batch_size=256, epochs=3, lr=0.02, init="default", warmup=0.1,
                                   **_FAST_COMMON),
     ("resnet", "cpu"): Recipe(input_size=28, batch_size=128, epochs=2, lr=0.004, init="default", **_FAST_COMMON),
-    ("lenet", "cuda"): Recipe(input_size=28, batch_size=256, epochs=10, lr=0.02, init="xavier", **_FAST_COMMON),
+    ("lenet", "cuda"): Recipe(input_size=28, batch_size=256, epochs=10, lr=0.03, init="xavier", warmup=0.1,
+                              **_FAST_COMMON),
     ("batch_norm", "cuda"): Recipe(input_size=28, batch_size=256, epochs=8, lr=0.02, init="default", warmup=0.1,
                                    **_FAST_COMMON),
     ("alexnet", "cuda"): Recipe(input_size=224, batch_size=128, epochs=4, lr=5e-4, init="kaiming", **_FAST_COMMON),
@@ -627,10 +628,10 @@ def plot_history(result: dict, path) -> None:
     epochs = max(result["epochs"], 1)
     points = result.get("points") or []
     tests = [(h["epoch"], h["test_acc"]) for h in result["history"] if "test_acc" in h]
-    ymax = max([1.0] + [p["train_loss"] for p in points if math.isfinite(p["train_loss"])])
-    ymax = math.ceil(ymax * 2) / 2
-    tick = 0.2 if ymax <= 1.5 else 0.5
-    x0 = 1 if epochs > 1 else 0
+    x0 = 1 if epochs > 1 else 0    # the book's animator: xlim [1, num_epochs]
+    ymax = max([1.0] + [p["train_loss"] for p in points if p["epoch"] >= x0 and math.isfinite(p["train_loss"])])
+    tick = 0.2 if ymax <= 1.6 else 0.5
+    ymax = math.ceil(ymax / tick - 1e-9) * tick
 
     def xy(x, y):
         px = left + (x - x0) / max(epochs - x0, 1e-9) * (width - left - right)
@@ -642,7 +643,7 @@ def plot_history(result: dict, path) -> None:
         px, _ = xy(e, 0)
         draw.line([px, height - bottom, px, height - bottom + 4], fill="black")
         draw.text((px - 3, height - bottom + 6), str(e), fill="black", font=font)
-    ticks = [i * tick for i in range(int(round(ymax / tick)) + 1)]
+    ticks = [i * tick for i in range(int(round(ymax / tick)) + 1)]   # ymax is a multiple of tick
     for t in ticks:
         _, py = xy(x0, t)
         draw.line([left - 4, py, left, py], fill="black")
@@ -650,7 +651,7 @@ def plot_history(result: dict, path) -> None:
         draw.text((left - 40, py - 6), f"{t:.1f}", fill="black", font=font)
     draw.text(((width - 30) // 2, height - 22), "epoch", fill="black", font=font)
     title = f"{result.get('module', '')} ({result['recipe']} recipe, {result['device']})"
-    draw.text((left, 12), title, fill="black", font=font)
+    draw.text((left, 10), title, fill="black", font=font)
 
     def series(pairs, colour, dash):
         pairs = [(x, y) for x, y in pairs if x >= x0 and math.isfinite(y)]

@@ -275,3 +275,18 @@ def test_book_inputs_equal_torchvisions_resize_and_totensor():
         ref = torch.stack([pipeline(Image.fromarray(im.numpy(), mode="L")) for im in d.train_images])
         assert x.shape == ref.shape
         assert (x - ref).abs().max() <= 1.0 / 255 + 1e-6   # PIL rounds the resized pixels to uint8
+
+
+def test_gpu_script_parses_and_its_benchmark_dry_runs_on_the_cpu(tmp_path):
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(["bash", "-n", str(root / "benchmarks" / "gpu.sh")], check=True)
+    if not REAL_INSTALLED:
+        pytest.skip(f"dry run needs the real Fashion-MNIST in {fmnist.SYSTEM_DIR}")
+    from benchmarks import time_to_accuracy
+    out = tmp_path / "gpu.json"
+    assert time_to_accuracy.main(["--device", "cpu", "--dry-run", "--modules", "lenet", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["dry_run"] and report["networks"]["lenet"]["steps"] == 2
+    assert set(report["networks"]["lenet"]["first_reaching"]) == {"zh", "en"}
