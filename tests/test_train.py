@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from benchmarks.calibrate import Constant   # the calibration's model that cannot learn
 from grader import data as fmnist
 from grader import train
 from grader.build import build, load_module
@@ -57,17 +58,6 @@ def write_idx_dir(dataset, directory):
 def solution(module):
     torch.manual_seed(0)
     return build(load_module("solutions", module), NETWORKS[module].call, "cpu")
-
-
-class Constant(nn.Module):
-    """A model that cannot learn from its input: the same (trainable) scores for every image."""
-
-    def __init__(self):
-        super().__init__()
-        self.bias = nn.Parameter(torch.zeros(10))
-
-    def forward(self, x):
-        return self.bias.expand(x.shape[0], 10)
 
 
 def tiny_plan(module="batch_norm", steps=15, test_images=500):
