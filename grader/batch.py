@@ -48,7 +48,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .options import add_grading_options, readable_folder, selected_modules
+from .options import add_grading_options, max_train_seconds, readable_folder, selected_modules
 from .spec import MODULES, NETWORKS
 
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
@@ -275,7 +275,7 @@ class Options:
         """Seconds after which a worker busy with one file is presumed stuck (the sandbox has its own limits)."""
         if self.watchdog_s is not None:
             return self.watchdog_s
-        return 3 * self.timeout + (2 * self.train_timeout if self.train else 0) + 120
+        return 3 * self.timeout + (2 * max_train_seconds(self.train_timeout) if self.train else 0) + 120
 
 
 def worker(connection, options: Options) -> None:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import ALL_CHECKS, Observer
-from .options import DEFAULT_TRAIN_TIMEOUT, add_grading_options, readable_folder, selected_modules
+from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
+                      readable_folder, selected_modules)
 from .report import CheckFailure
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
@@ -265,7 +266,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
     if plan is None:
         return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
                        f"skipped on {device}: {reason}") for c in checks]
-    sandbox = Sandbox(submission, module, limits, slot=1)
+    sandbox = Sandbox(submission, module, training_limits(plan, limits, reference, device), slot=1)
     sandbox.start(source)
     try:
         try:
@@ -276,6 +277,27 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         return [run_check(c, Observer(sandbox, "student", device), reference) for c in checks]
     finally:
         sandbox.close()
+
+
+def training_limits(plan: dict, limits: Limits, reference, device: str) -> Limits:
+    """The training check's limits: ``--train-timeout``, or more when the machine is busy (see options.py).
+
+    The reference runs the first tenth of the same check in its own sandbox;
+    from its time the whole run's is estimated. Only on the CPU: there the
+    check shares two cores with everything else on the machine.
+    """
+    if device != "cpu":
+        return limits
+    probe = max(5, plan["steps"] // 10)
+    try:
+        pace = reference.ask("pace", "timing the reference's training run", device=device, steps=probe)
+        estimate = pace["seconds"] + (plan["steps"] - pace["steps"]) * pace["train_seconds"] / max(pace["steps"], 1)
+    except (GraderBroken, KeyError, TypeError, ZeroDivisionError) as error:
+        print(f"grader: warning: could not time the reference's training ({error}); "
+              f"the training budget stays {limits.timeout:g} s", file=sys.stderr)
+        return limits
+    budget = min(max(limits.timeout, TRAIN_PACE_FACTOR * estimate), max_train_seconds(limits.timeout))
+    return dataclasses.replace(limits, timeout=round(budget, 1))
 
 
 # Grading is deterministic, so a module file already graded in this process (a class

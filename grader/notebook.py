@@ -327,7 +327,8 @@ def kind_results(module, kind, timeout, memory_mb, train_timeout, device):
 
 def child_budget(timeout: float, train: bool, train_timeout: float) -> float:
     """Wall-clock seconds one grading process may take: student and reference, plus start-up."""
-    return 2 * timeout + 45 + (train_timeout if train else 0)
+    from .options import max_train_seconds
+    return 2 * timeout + 45 + (max_train_seconds(train_timeout) + 30 if train else 0)
 
 
 def grade_in_child(module, source, train, timeout, memory_mb, train_timeout, device) -> dict:

@@ -10,6 +10,17 @@ from .spec import MODULES, NETWORKS
 DEFAULT_TIMEOUT = 60.0          # seconds for all non-training checks of one network
 DEFAULT_TRAIN_TIMEOUT = 300.0   # seconds for the training check of one network
 DEFAULT_MEMORY_MB = 3072        # memory cap for the code of one network
+# On a busy machine the training check slows down with everything else, so its budget is
+# at least --train-timeout and at least TRAIN_PACE_FACTOR times the reference's own time
+# for the same run, measured on this machine at grading time; at most TRAIN_BUDGET_CAP
+# times --train-timeout, so grading stays bounded.
+TRAIN_PACE_FACTOR = 10
+TRAIN_BUDGET_CAP = 3
+
+
+def max_train_seconds(train_timeout: float) -> float:
+    """The longest the training check of one network may take (see TRAIN_BUDGET_CAP)."""
+    return TRAIN_BUDGET_CAP * train_timeout
 
 
 def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device="auto") -> None:
@@ -18,7 +29,9 @@ def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device=
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for all non-training checks of one network (default %(default)s)")
     parser.add_argument("--train-timeout", type=float, default=DEFAULT_TRAIN_TIMEOUT,
-                        help="seconds for the training check of one network (default %(default)s)")
+                        help="seconds for the training check of one network (default %(default)s); on a busy "
+                             f"machine up to {TRAIN_BUDGET_CAP}x this, when the reference itself needs more than "
+                             f"1/{TRAIN_PACE_FACTOR} of it")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
                         help="memory cap in MB for the code of one network (default %(default)s)")
     parser.add_argument("--device", choices=devices, default=default_device,

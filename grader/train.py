@@ -110,7 +110,7 @@ _FAST_COMMON = dict(name="fast", optimizer="adamw", schedule="onecycle", label_s
 FAST: dict[tuple[str, str], Recipe] = {
     ("lenet", "cpu"): Recipe(input_size=28, batch_size=256, epochs=6, lr=0.03, init="xavier", warmup=0.1,
                              channels_last=True, **_FAST_COMMON),
-    ("batch_norm", "cpu"): Recipe(input_size=28, batch_size=256, epochs=3, lr=0.02, init="default", warmup=0.1,
+    ("batch_norm", "cpu"): Recipe(input_size=28, batch_size=128, epochs=2, lr=0.03, init="default", warmup=0.1,
                                   **_FAST_COMMON),
     ("resnet", "cpu"): Recipe(input_size=28, batch_size=128, epochs=2, lr=0.004, init="default", **_FAST_COMMON),
     ("lenet", "cuda"): Recipe(input_size=28, batch_size=256, epochs=10, lr=0.03, init="xavier", warmup=0.1,
@@ -199,11 +199,12 @@ def make_optimizer(model: nn.Module, recipe: Recipe, total_steps: int):
         optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=recipe.lr)
     else:
         raise ValueError(f"unknown optimizer {recipe.optimizer!r}")
-    if recipe.schedule == "onecycle":
+    if recipe.schedule == "onecycle" and total_steps >= 4:
+        # OneCycleLR divides by its warm-up length in steps minus one: at least 2 steps of warm-up
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=recipe.lr, total_steps=max(total_steps, 2), pct_start=recipe.warmup,
-            div_factor=10.0, final_div_factor=100.0)
-    elif recipe.schedule == "constant":
+            optimizer, max_lr=recipe.lr, total_steps=total_steps,
+            pct_start=min(0.5, max(recipe.warmup, 2 / total_steps)), div_factor=10.0, final_div_factor=100.0)
+    elif recipe.schedule in ("onecycle", "constant"):    # a run of 1-3 steps: the peak rate throughout
         scheduler = None
     else:
         raise ValueError(f"unknown schedule {recipe.schedule!r}")
@@ -514,7 +515,8 @@ _CPU_SKIP = {
 CHECK_RUNS = {
     "cpu": {
         "lenet": dict(steps=200, test_images=10_000),
-        "batch_norm": dict(steps=100, test_images=10_000),
+        # the check keeps the batch size and learning rate it was calibrated with
+        "batch_norm": dict(steps=100, test_images=10_000, batch_size=256, lr=0.02),
         "resnet": dict(steps=60, test_images=2_000),
     },
     "cuda": {
@@ -544,8 +546,10 @@ def load_calibration(path=CALIBRATION_FILE) -> dict:
 
 
 def check_recipe(module: str, device: str) -> Recipe:
-    """The recipe of the training check: the fast recipe, at the size the check runs on ``device``."""
-    return fast_recipe(module, _device_kind(device))
+    """The recipe of the training check: the fast recipe, with the check's own batch size and lr if it has them."""
+    kind = _device_kind(device)
+    run = CHECK_RUNS[kind].get(module, {})
+    return replace(fast_recipe(module, kind), **{k: run[k] for k in ("batch_size", "lr") if k in run})
 
 
 def training_skip_reason(module: str, device: str) -> str:

@@ -1,6 +1,7 @@
 """The trainer, its command line, and the grader's training check."""
 import argparse
 import json
+import math
 import re
 
 import pytest
@@ -143,6 +144,14 @@ def test_same_seed_same_result_on_cpu():
     assert first["train_loss"] != other["train_loss"]
 
 
+@pytest.mark.parametrize("steps", [1, 2, 3, 4, 10, 20])
+def test_short_runs_of_every_length_train(steps):
+    # OneCycleLR used to divide by zero when the warm-up was exactly one step (10 steps at 10 %)
+    result = train.fit(solution("batch_norm"), synthetic(1024, 64), train.fast_recipe("batch_norm", "cpu"),
+                       steps=steps)
+    assert result["steps"] == steps and math.isfinite(result["train_loss"])
+
+
 def test_progress_bar_is_quiet_when_not_a_terminal(capsys):
     train.fit(solution("lenet"), synthetic(256, 64), train.fast_recipe("lenet", "cpu"), steps=3)
     assert capsys.readouterr().err == ""
@@ -280,3 +289,29 @@ def test_gpu_script_parses_and_its_benchmark_dry_runs_on_the_cpu(tmp_path):
     report = json.loads(out.read_text())
     assert report["dry_run"] and report["networks"]["lenet"]["steps"] == 2
     assert set(report["networks"]["lenet"]["first_reaching"]) == {"zh", "en"}
+
+
+# ---------------------------------------------------------------- the check, as the grader runs it
+
+@needs_real
+def test_the_graders_training_check_passes_the_reference_through_the_sandbox():
+    from grader.grade import grade_submission
+    report = grade_submission(train.ROOT / "solutions", modules=("batch_norm",), train=True, device="cpu")
+    training = [r for r in report.results if r.kind == "training"]
+    assert training and all(r.status == "passed" for r in training), [r.output for r in training]
+    assert report.score == report.max_score
+
+
+@needs_real
+def test_the_training_budget_follows_the_references_pace_on_this_machine_within_a_cap():
+    from grader.grade import reference_for, training_limits
+    from grader.options import TRAIN_BUDGET_CAP
+    from grader.sandbox import Limits
+    plan = train.training_check_plan("lenet", "cpu")
+    reference = reference_for("lenet", Limits())
+    # the reference needs well over 0.05 s for the whole check: 10x that is past the cap
+    tight = training_limits(plan, Limits(timeout=0.5), reference, "cpu")
+    assert tight.timeout == pytest.approx(TRAIN_BUDGET_CAP * 0.5)
+    # a generous --train-timeout is never lowered, and CUDA keeps it as it is
+    assert training_limits(plan, Limits(timeout=10_000), reference, "cpu").timeout == 10_000
+    assert training_limits(plan, Limits(timeout=0.5), reference, "cuda").timeout == 0.5
