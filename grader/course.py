@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import stubgen
 from .notebook import child_budget, tag_line
-from .options import add_grading_options, selected_modules
+from .options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
 from .spec import NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,7 +306,7 @@ c.Execute.extra_arguments = [
 
 # Seconds per cell. The first hidden cell of a notebook grades all kinds of the network in a
 # sandbox ({timeout:g} s for the student's code, as much again for the reference, plus start-up);
-# the training cell also trains ({train_timeout:g} s); every other cell gets {cell} s.
+# the training cell also trains ({train_timeout:g} s, up to {train_cap}x that on a busy machine); every other cell gets {cell} s.
 CELL_TIMEOUT, GRADE_TIMEOUT, TRAIN_TIMEOUT = {cell}, {grade}, {train}
 
 
@@ -339,7 +339,7 @@ load_subconfig("nbgrader_config_local.py")  # noqa: F821
 def config_text(options: dict, args: str) -> str:
     times = cell_timeouts(options)
     return CONFIG.format(args=args, kernel=KERNEL_NAME, stub=CODE_STUB, timeout=options["timeout"],
-                         train_timeout=options["train_timeout"], **times)
+                         train_timeout=options["train_timeout"], train_cap=TRAIN_BUDGET_CAP, **times)
 
 
 def __getattr__(name):
