@@ -315,3 +315,10 @@ def test_the_training_budget_follows_the_references_pace_on_this_machine_within_
     # a generous --train-timeout is never lowered, and CUDA keeps it as it is
     assert training_limits(plan, Limits(timeout=10_000), reference, "cpu").timeout == 10_000
     assert training_limits(plan, Limits(timeout=0.5), reference, "cuda").timeout == 0.5
+
+
+def test_step_options_benchmark_prints_a_ratio_per_variant(capsys):
+    from benchmarks import step_options
+    assert step_options.main(["--seconds", "0.05", "--rounds", "1"]) == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if "images/s" in l]
+    assert len(lines) == len(step_options.VARIANTS) and lines[0].rstrip().endswith("1.00x")
