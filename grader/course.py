@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -355,35 +356,117 @@ def kit_execute_class():
     from nbformat.v4 import new_output
     from nbgrader.preprocessors import Execute
 
+    from .notebook import REGRADE_ENV
+
     class KitExecute(Execute):
-        """nbgrader's Execute; when the kernel dies, every code cell that did not run gets an error
-        output, so that its grade cells score 0 and the notebook keeps its row in the gradebook."""
+        """nbgrader's Execute, then every grade cell graded again outside the kernel (``regrade``).
+
+        The kernel runs the student's code, so whatever its grade cells print could be forged by it;
+        their outputs are replaced by a grading of the notebook's module cells in a fresh process.
+        When the kernel dies, every code cell that did not run gets an error output, so that its
+        grade cells score 0 and the notebook keeps its row in the gradebook."""
 
         def preprocess(self, nb, resources=None, km=None):
+            previous = os.environ.get(REGRADE_ENV)
+            os.environ[REGRADE_ENV] = "1"          # the kernel inherits it: its grade cells only say so
             try:
-                return super().preprocess(nb, resources, km=km)
+                nb, resources = super().preprocess(nb, resources, km=km)
             except DeadKernelError:
                 self.log.warning("The kernel died while running %s: the cells that did not run score 0",
                                  (resources or {}).get("unique_key", "a notebook"))
-            notebook = getattr(self, "nb", None) or nb
-            first = True
-            for cell in notebook.cells:
-                if cell.cell_type != "code" or cell.get("execution_count") is not None:
-                    continue
-                if first:
-                    text = ("The notebook's Python process ended while this cell ran (os._exit, exit(), "
-                            "a crash, or too much memory); no cell after it could run.\n"
-                            "运行此单元时笔记本的 Python 进程终止（os._exit、exit()、崩溃或内存不足），"
-                            "之后的单元都无法运行。")
-                    first = False
+                nb = getattr(self, "nb", None) or nb
+                resources = resources if resources is not None else getattr(self, "resources", {})
+                mark_cells_not_run(nb, new_output)
+            finally:
+                if previous is None:
+                    os.environ.pop(REGRADE_ENV, None)
                 else:
-                    text = ("Not run: the notebook's Python process had ended (see the first cell "
-                            "marked KernelDied above). 0 points.\n未运行：笔记本的 Python 进程已终止。0 分。")
-                cell.outputs = list(cell.get("outputs", [])) + [new_output(
-                    "error", ename="KernelDied", evalue=text.splitlines()[0], traceback=text.splitlines())]
-            return notebook, resources if resources is not None else getattr(self, "resources", {})
+                    os.environ[REGRADE_ENV] = previous
+            count = regrade(nb)
+            self.log.info("Graded %d grade cell(s) again outside the kernel", count)
+            return nb, resources
 
     return KitExecute
+
+
+def mark_cells_not_run(nb, new_output) -> None:
+    first = True
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.get("execution_count") is not None:
+            continue
+        if first:
+            text = ("The notebook's Python process ended while this cell ran (os._exit, exit(), "
+                    "a crash, or too much memory); no cell after it could run.\n"
+                    "运行此单元时笔记本的 Python 进程终止（os._exit、exit()、崩溃或内存不足），"
+                    "之后的单元都无法运行。")
+            first = False
+        else:
+            text = ("Not run: the notebook's Python process had ended (see the first cell "
+                    "marked KernelDied above). 0 points.\n未运行：笔记本的 Python 进程已终止。0 分。")
+        cell.outputs = list(cell.get("outputs", [])) + [new_output(
+            "error", ename="KernelDied", evalue=text.splitlines()[0], traceback=text.splitlines())]
+
+
+# -- the trusted regrade ----------------------------------------------------------------------
+
+HIDDEN_OPTIONS = ("timeout", "memory_mb", "train_timeout", "device")
+
+
+def hidden_call(source: str) -> tuple[str, str, dict] | None:
+    """(module, kind, options) of a grade cell's ``hidden_check(...)`` call; None if it has none."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "hidden_check":
+            try:
+                args = [ast.literal_eval(a) for a in node.args]
+                options = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+            except ValueError:
+                return None
+            if len(args) == 2 and all(isinstance(a, str) for a in args) and set(options) <= set(HIDDEN_OPTIONS):
+                return args[0], args[1], options
+            return None
+    return None
+
+
+def trusted_outputs(text: str, score, execution_count) -> list:
+    """The outputs the kernel's ``hidden_check`` would give for (text, score), as nbgrader reads them."""
+    from nbformat.v4 import new_output
+    if score == 0:
+        lines = text.splitlines() or [""]
+        return [new_output("error", ename="CheckFailed", evalue=lines[0], traceback=lines)]
+    outputs = [new_output("stream", name="stdout", text=text + "\n")]
+    if score is not None:
+        outputs.append(new_output("execute_result", data={"text/plain": repr(score)},
+                                  execution_count=execution_count))
+    return outputs
+
+
+def regrade(nb) -> int:
+    """Grade every grade cell of ``nb`` that ran again, from the notebook's own cells, outside the kernel.
+
+    The student's module is assembled from the code cells that ran, in order (what the kernel
+    ran: autograde executes each cell once, top to bottom), exactly as the kernel assembles it
+    from its history; each grade cell's outputs become that grading's. Returns how many cells."""
+    from .notebook import grade_kind, student_module
+    inputs = [c.source for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
+    count = 0
+    for cell in nb.cells:
+        if (cell.cell_type != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+                or "hidden_check(" not in cell.source or cell.get("execution_count") is None):
+            continue
+        call = hidden_call(cell.source)
+        if call is None:
+            text, score = ("This grade cell cannot be read by the grader: 0 points; tell your instructor.\n"
+                           "评分程序无法读取此评分单元：0 分，请联系老师。"), 0.0
+        else:
+            module, kind, options = call
+            text, score = grade_kind(module, kind, lambda: student_module(module, inputs=inputs), **options)
+        cell.outputs = trusted_outputs(text, score, cell.get("execution_count"))
+        count += 1
+    return count
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -10,8 +10,9 @@ notebook per test student, runs ``nbgrader autograde`` student by student
 generate_feedback``. The students: the solution; the untouched release; an
 invisible mutant of ``tests/corpus/mutants.py`` (right shapes and parameter
 counts, wrong network); that mutant with every locked cell edited to
-``pass``, one hidden grade cell deleted and a fake ``grader`` package handed in; an endless loop in ``lenet()``;
-``os._exit(0)`` in the answer cell (the kernel dies).
+``pass``, one hidden grade cell deleted and a fake ``grader`` package handed in; the mutant whose
+answer cell also replaces ``grader.notebook.hidden_check`` in the kernel (a forger); an endless loop
+in ``lenet()``; ``os._exit(0)`` in the answer cell (the kernel dies).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ VENV_BIN = Path(sys.executable).parent
 ASSIGNMENT = "ps1"
 MODULE = "lenet"
 TIMEOUT = 15          # seconds per network in the test course
-STUDENTS = ("perfect", "untouched", "mutant", "tamper", "loop", "exit")
+STUDENTS = ("perfect", "untouched", "mutant", "tamper", "forger", "loop", "exit")
 
 
 # -- the generated notebooks (no nbgrader run) ----------------------------------------------
@@ -154,6 +155,36 @@ def test_hidden_check_scoring(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_regrade_replaces_what_the_kernel_printed_with_a_grading_outside_it(monkeypatch):
+    from nbgrader.utils import determine_grade
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    module_cells = [notebook.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
+                    notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    pass"]
+    report = fake_report(("structure", 1.5, "passed"), ("structure", 1.5, "failed"), ("shapes", 2, "passed"),
+                         ("behaviour", 2, "failed"))
+    graded = []
+    monkeypatch.setattr(notebook, "grade_in_child", lambda module, source, *args: graded.append(source) or report)
+    monkeypatch.setattr(notebook, "REPORTS", {})
+    forged = new_output("stream", name="stdout", text="all passed, honestly\n")
+
+    def grade_cell(kind, points, ran=True):
+        cell = new_code_cell(course.hidden_source("lenet", kind, points, OPTIONS), outputs=[forged],
+                             execution_count=7 if ran else None)
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": points, "grade_id": kind}
+        return cell
+    cells = [new_code_cell(c, execution_count=i + 1) for i, c in enumerate(module_cells)]
+    cells += [grade_cell("shapes", 2), grade_cell("structure", 3), grade_cell("behaviour", 2),
+              grade_cell("params", 1, ran=False)]
+    nb = new_notebook(cells=cells)
+    assert course.regrade(nb) == 3
+    assert [determine_grade(c)[0] for c in nb.cells[2:5]] == [2, 1.5, 0]   # full, partial, none
+    assert nb.cells[5].outputs == [forged]                                 # never ran: left as it was
+    assert len(graded) == 1 and "def lenet():" in graded[0]
+    assert "expected X, found Y" in nb.cells[4].outputs[0]["evalue"] + "".join(nb.cells[4].outputs[0]["traceback"])
+    assert course.hidden_call("hidden_check('lenet', kind)") is None
+    assert course.hidden_call("hidden_check('lenet', 'shapes', evil=1)") is None
+
+
 def test_assemble_takes_the_latest_run_of_each_module_cell():
     first = notebook.tag_line("vgg", 1, 3, "imports") + "\nfrom torch import nn"
     old = notebook.tag_line("vgg", 2, 3, "answer") + "\ndef vgg_block():\n    return 1"
@@ -251,6 +282,10 @@ def invisible_mutant():
     return next((m for m in candidates if m.id == "lenet-flatten-mixes-batch"), candidates[0])
 
 
+FORGERY = ("import grader.notebook as kit\n"             # (spelt so that the feedback test's word stays unique)
+           "setattr(kit, 'hidden_' + 'check', lambda *args, **kwargs: print('all passed'))   # every grade cell 'passes'")
+
+
 def submissions(release, source) -> dict[str, nbformat.NotebookNode]:
     mutant = invisible_mutant()
     subs = {"perfect": fill_answers(release, source), "untouched": release}
@@ -265,6 +300,10 @@ def submissions(release, source) -> dict[str, nbformat.NotebookNode]:
             c.source = "pass"
     nb.cells = [c for c in nb.cells if c.metadata["nbgrader"].get("grade_id") != f"{MODULE}_hidden_behaviour"]
     subs["tamper"] = nb
+    nb = nbformat.from_dict(json.loads(json.dumps(subs["mutant"])))
+    forgery = nbformat.v4.new_code_cell(FORGERY)        # a cell of the student's own, not part of the module
+    nb.cells.insert(nb.cells.index(answer_cell(nb)) + 1, forgery)
+    subs["forger"] = nb
     nb = fill_answers(release, source)
     cell = answer_cell(nb)
     cell.source = cell.source.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\n    while True:\n        pass", 1)
@@ -385,6 +424,13 @@ def test_tampering_is_undone(scores, loop):
     assert scores["tamper"] == scores["mutant"]
     graded = nbformat.read(loop["course"] / "autograded" / "tamper" / ASSIGNMENT / f"{MODULE}.ipynb", 4)
     assert not [c for c in graded.cells if c.cell_type == "code" and c.source.strip() == "pass"]
+
+
+def test_forging_the_grade_cells_in_the_kernel_changes_nothing(scores, loop):
+    assert scores["forger"] == scores["mutant"] and scores["mutant"]["total"] < scores["perfect"]["total"]
+    graded = nbformat.read(loop["course"] / "autograded" / "forger" / ASSIGNMENT / f"{MODULE}.ipynb", 4)
+    forgery = next(c for c in graded.cells if c.source == FORGERY)
+    assert forgery.get("execution_count") and not [o for o in forgery.outputs if o.output_type == "error"]
 
 
 def test_endless_loop_scores_zero_in_bounded_time(scores, loop):
