@@ -28,7 +28,11 @@ are not part of the module.
   frames); some passed: returns the points earned as a float, strictly
   between 0 and the cell's points (nbgrader's partial credit), so the
   notebook scores exactly what the command line scores. A numeric 0 is
-  never returned.
+  never returned. Under ``nbgrader autograde`` the course's ``KitExecute``
+  sets ``REGRADE_ENV`` for the kernel: the grade cells then only say so, and
+  ``grader.course.regrade`` grades them again from the notebook's cells in
+  nbgrader's own process (``grade_kind`` with the cells as ``inputs``), so
+  that nothing the student's code does in the kernel can change a score.
 
 This module only imports the public parts of the kit (spec, visible
 checks) at module level; the hidden grader runs in the child process.
