@@ -158,6 +158,23 @@ class ReferenceObserver(Observer):
         except (SandboxError, StudentError) as error:
             raise GraderBroken(f"the reference solution failed while {activity}: {error}") from error
 
+    def pace(self, device: str, steps: int, data_dir) -> dict:
+        """The reference's time for the first ``steps`` steps of its training check, in a sandbox of its own."""
+        key = ("pace", device, steps, str(data_dir))
+        if key not in self.cache:
+            sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir)
+            sandbox.start(self.source)
+            try:
+                sandbox.request("import", "importing the reference")
+                self.cache[key] = sandbox.request("pace", "timing the reference's training run",
+                                                  device=device, steps=steps)
+            except (SandboxError, StudentError) as error:
+                raise GraderBroken(f"the reference solution failed while timing its training run: {error}") \
+                    from error
+            finally:
+                sandbox.close()
+        return self.cache[key]
+
     def close(self):
         if self.sandbox is not None:
             self.sandbox.close()
@@ -186,6 +203,20 @@ def training_plan_or_reason(module: str, device: str):
 
 def fail_all(module, checks, message) -> list[Result]:
     return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=True) for c in checks]
+
+
+def training_data_dir() -> Path:
+    """Fashion-MNIST, found by the grading process (``grader/data.py``'s order, from its working folder).
+
+    The children look where they are told: their working folder is a private scratch, so
+    ``./data`` must be found here. No data is the grader's problem, never the student's."""
+    from . import data as fmnist
+    try:
+        directory, _ = fmnist.locate(download=False)
+    except fmnist.DataNotFoundError as error:
+        raise GraderBroken(f"the training checks need Fashion-MNIST, which the grader cannot find; get it, "
+                           f"or grade with --no-train to leave them out.\n{error}") from error
+    return directory.resolve()
 
 
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
@@ -266,7 +297,9 @@ def run_training(submission, module, source, checks, limits, reference, device) 
     if plan is None:
         return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
                        f"skipped on {device}: {reason}") for c in checks]
-    sandbox = Sandbox(submission, module, training_limits(plan, limits, reference, device), slot=1)
+    data_dir = training_data_dir()
+    sandbox = Sandbox(submission, module, training_limits(plan, limits, reference, device, data_dir), slot=1,
+                      data_dir=data_dir)
     sandbox.start(source)
     try:
         try:
@@ -279,7 +312,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         sandbox.close()
 
 
-def training_limits(plan: dict, limits: Limits, reference, device: str) -> Limits:
+def training_limits(plan: dict, limits: Limits, reference, device: str, data_dir=None) -> Limits:
     """The training check's limits: ``--train-timeout``, or more when the machine is busy (see options.py).
 
     The reference runs the first tenth of the same check in its own sandbox;
@@ -290,7 +323,7 @@ def training_limits(plan: dict, limits: Limits, reference, device: str) -> Limit
         return limits
     probe = max(5, plan["steps"] // 10)
     try:
-        pace = reference.ask("pace", "timing the reference's training run", device=device, steps=probe)
+        pace = reference.pace(device, probe, data_dir if data_dir is not None else training_data_dir())
         estimate = pace["seconds"] + (plan["steps"] - pace["steps"]) * pace["train_seconds"] / max(pace["steps"], 1)
     except (GraderBroken, KeyError, TypeError, ZeroDivisionError) as error:
         print(f"grader: warning: could not time the reference's training ({error}); "
@@ -332,6 +365,8 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     train_limits = train_limits or Limits(timeout=DEFAULT_TRAIN_TIMEOUT, memory_mb=limits.memory_mb)
     if device == "cuda":      # CUDA reserves address space by the gigabyte: only the wall clock bounds it
         train_limits = dataclasses.replace(train_limits, memory_mb=0)
+    if train and any(training_plan_or_reason(m, device)[0] for m in modules):
+        training_data_dir()        # no data: stop before grading anything
     started = time.monotonic()
     report = GradeReport(str(submission))
     hidden = hidden_lines()

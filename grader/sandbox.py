@@ -662,6 +662,13 @@ def private_mounts(config: dict, source: bytes) -> Path:
     return work
 
 
+def data_dir_may_be_shown(directory: str) -> bool:
+    """Not the repository or a folder above it, nor inside the kit's code, solutions or tests."""
+    roots = (str(ROOT), str(ROOT.resolve()))
+    private = [os.path.join(r, name) for r in roots for name in ("grader", "solutions", "tests", ".git")]
+    return not any(under(r, directory) for r in roots) and not any(under(directory, f) for f in private)
+
+
 def under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
@@ -863,8 +870,11 @@ def process_table() -> dict[int, tuple[int, int]]:
 class Sandbox:
     """One module of one submission, running in its own child process."""
 
-    def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0):
+    def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0, data_dir=None):
         self.submission, self.module, self.limits, self.slot = Path(submission), module, limits, slot
+        # Fashion-MNIST for a training run, as the grading process found it: shown to the child
+        # (even inside the repository) and named by its FASHION_MNIST_DIR
+        self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.pid: int | None = None
         self.uid: int | None = None
         self.uid_lock: int | None = None
@@ -894,7 +904,8 @@ class Sandbox:
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
                   "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
                   "expose": self.exposed_paths(),
-                  "env": {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ}}
+                  "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else
+                          {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ})}
         try:
             self.pid = z.call("fork", fds=(request_r, reply_w), config=config)["pid"]
         finally:
@@ -936,6 +947,8 @@ class Sandbox:
                         or "site-packages" in Path(q).parts or "dist-packages" in Path(q).parts):
                     continue       # inside the repository: only the Python installation and listed files
                 result.add(q)
+        if self.data_dir is not None and data_dir_may_be_shown(str(self.data_dir)):
+            result.add(str(self.data_dir))
         return sorted(result)
 
     def refuse(self, status, english, chinese) -> SandboxError:

@@ -10,7 +10,7 @@ from torch import nn
 
 from benchmarks.calibrate import Constant   # the calibration's model that cannot learn
 from grader import data as fmnist
-from grader import train
+from grader import grade, train
 from grader.build import build, load_module
 from grader.spec import MODULES, NETWORKS
 from tests.test_data import idx_bytes
@@ -311,6 +311,7 @@ def test_the_training_budget_follows_the_references_pace_on_this_machine_within_
     reference = reference_for("lenet", Limits())
     # the reference needs well over 0.05 s for the whole check: 10x that is past the cap
     tight = training_limits(plan, Limits(timeout=0.5), reference, "cpu")
+    assert [key for key in reference.cache if key[0] == "pace"]           # the reference really was timed
     assert tight.timeout == pytest.approx(TRAIN_BUDGET_CAP * 0.5)
     # a generous --train-timeout is never lowered, and CUDA keeps it as it is
     assert training_limits(plan, Limits(timeout=10_000), reference, "cpu").timeout == 10_000
@@ -322,3 +323,30 @@ def test_step_options_benchmark_prints_a_ratio_per_variant(capsys):
     assert step_options.main(["--seconds", "0.05", "--rounds", "1"]) == 0
     lines = [l for l in capsys.readouterr().out.splitlines() if "images/s" in l]
     assert len(lines) == len(step_options.VARIANTS) and lines[0].rstrip().endswith("1.00x")
+
+
+@needs_real
+def test_the_children_train_on_the_data_the_grading_process_found(tmp_path, monkeypatch):
+    # ./data of the instructor's working folder, while the children cannot see the system copy
+    # (hidden with GRADER_HIDE; their own working folder is a private scratch)
+    import shutil
+    from grader.grade import grade_submission
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for path in fmnist.SYSTEM_DIR.iterdir():
+        shutil.copy(path, raw / path.name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(fmnist.ENV_VAR, raising=False)
+    monkeypatch.setenv("GRADER_HIDE", str(fmnist.SYSTEM_DIR.parent))
+    monkeypatch.setattr(grade, "RESULTS_CACHE", {})
+    report = grade_submission(train.ROOT / "solutions", modules=("lenet",), train=True, device="cpu")
+    training = [r for r in report.results if r.kind == "training"]
+    assert training and all(r.status == "passed" for r in training), [r.output for r in training]
+
+
+def test_without_data_the_grader_stops_instead_of_failing_the_student(tmp_path, monkeypatch):
+    from grader.grade import GraderBroken, grade_submission
+    monkeypatch.setenv(fmnist.ENV_VAR, str(tmp_path))            # named, and empty
+    monkeypatch.setattr(grade, "RESULTS_CACHE", {})
+    with pytest.raises(GraderBroken, match="--no-train"):
+        grade_submission(train.ROOT / "solutions", modules=("lenet",), train=True, device="cpu")
