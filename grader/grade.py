@@ -214,8 +214,9 @@ def training_data_dir() -> Path:
     try:
         directory, _ = fmnist.locate(download=False)
     except fmnist.DataNotFoundError as error:
-        raise GraderBroken(f"the training checks need Fashion-MNIST, which the grader cannot find; get it, "
-                           f"or grade with --no-train to leave them out.\n{error}") from error
+        raise GraderBroken(f"the training checks need Fashion-MNIST, which the grader cannot find; get it "
+                           f"(grading reads FASHION_MNIST_DIR, not --data), or grade with --no-train to leave "
+                           f"them out.\n{error}") from error
     return directory.resolve()
 
 
