@@ -209,7 +209,6 @@ def main(argv=None) -> int:
     report = {"command": "python -m benchmarks.compare_cpu " + " ".join(argv if argv is not None else sys.argv[1:]),
               "torch": torch.__version__, "cpus": os.cpu_count(), "threads": torch.get_num_threads(),
               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "networks": {}}
-    summary = []
     with tempfile.TemporaryDirectory(prefix="fmnist-torchvision-") as tmp:
         root = book_loop.torchvision_copy(dataset.directory, tmp)
         for module in args.modules:
@@ -288,7 +287,6 @@ def main(argv=None) -> int:
                     log(f"{module}:   images needed: book loop {r['book_examples']}, kit {r['kit_examples']}; "
                         f"at the median speeds {r['book_seconds_at_median_speed']:.1f} s vs "
                         f"{r['kit_seconds_at_median_speed']:.1f} s: ratio {r['ratio_at_median_speeds']:.1f}x")
-            summary.append(module)
     report["load_average_after"] = os.getloadavg()
     log(f"\nload average after: {report['load_average_after']}")
     if args.json:
