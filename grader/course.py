@@ -13,7 +13,7 @@ function or class, with ``### BEGIN SOLUTION`` / ``### END SOLUTION``
 exactly where ``exercises/`` has its stubs), a locked visible-test cell
 after each answer cell (the checks of ``exercises/test_<module>.py``), and
 at the end one locked, hidden grade cell per check kind worth that kind's
-points in ``grader.checks.POINTS``. The cells call ``grader.notebook``.
+points in ``grader.checking.points.POINTS``. The cells call ``grader.notebook``.
 
 The grader is not copied into the course: the grading environment imports
 it as the installed package (``pip install -e .``), so nothing of it ships
@@ -230,7 +230,7 @@ def build_notebook(module: str, hidden_kinds: list[str], options: dict, prose: l
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from .checks import POINTS
+    from .checking.points import POINTS
     docstring, parts = module_parts(module)
     total = len(parts)
     cells = [new_markdown_cell(intro_markdown(module, docstring, prose, hidden_kinds, POINTS[module]),
@@ -490,7 +490,7 @@ def install_kernel() -> None:
 
 def write_course(course: Path, assignment: str, modules, options: dict, args: str = "") -> list[Path]:
     """Write the config and the notebooks; return what was written (the kernel is installed apart)."""
-    from .checks import KINDS
+    from .checking.points import KINDS
     course.mkdir(parents=True, exist_ok=True)
     folder = course / "source" / assignment
     folder.mkdir(parents=True, exist_ok=True)

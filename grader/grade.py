@@ -10,45 +10,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import ALL_CHECKS, Observer
+from .checking import catalogue, runner
+from .checking.observer import Observer
+from .checking.outcome import GraderBroken, Result
+from .checking.runner import explain_student_error
+from .hidden import hidden_files
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
                       readable_folder, selected_modules)
-from .report import CheckFailure
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "solutions"
-MAX_OUTPUT_CHARS = 4000
-HIDDEN_SOURCES = ("checks.py", "strategies.py", "grade.py", "probes.py", "trace.py", "sandbox.py")
-
-
-class GraderBroken(Exception):
-    """The grader itself could not run (as opposed to a submission failing)."""
-
-
-@dataclass
-class Result:
-    module: str
-    kind: str
-    name: str
-    max_score: float
-    score: float
-    status: str               # passed | failed | skipped
-    output: str = ""
-    crashed: bool = False     # failed because the code raised, hung or died (its output may explain)
-
-    def gradescope(self) -> dict:
-        return {"name": f"{self.module}: {self.name}", "score": round(self.score, 4),
-                "max_score": round(self.max_score, 4),
-                "status": "failed" if self.status == "failed" else "passed",
-                "output": self.output[:MAX_OUTPUT_CHARS], "tags": [self.module, self.kind]}
+__all__ = ["GraderBroken", "Result", "explain_student_error", "grade_submission"]
 
 
 @dataclass
@@ -83,21 +64,22 @@ class GradeReport:
                 "tests": [r.gradescope() for r in self.results]}
 
     def text(self, lang: str = "en") -> str:
+        """The console report: ``lang`` is ``en``, ``zh`` or ``both``."""
         zh = lang == "zh"
-        lines = [f"{'评分' if zh else 'Grading'} {self.submission}"]
+        lines = [f"{'评分' if zh else 'Grading'} {escape(self.submission)}"]
         for module, results in self.by_module().items():
             spec = NETWORKS[module]
             got, total = sum(r.score for r in results), sum(r.max_score for r in results)
             lines.append(f"\n== {spec.title} ({module}.py): {got:g} / {total:g} {'分' if zh else 'points'}")
             previous = None
             for r in results:
-                mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
-                lines.append(f"  [{mark}] {r.kind:<9} {r.name}  ({r.score:g}/{r.max_score:g})")
-                if r.status != "passed" and r.output:
+                mark = "same" if r.same_as else {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
+                lines.append(f"  [{mark}] {r.kind:<9} {escape(r.name)}  ({r.score:g}/{r.max_score:g})")
+                if r.output and (r.status != "passed" or r.same_as or r.kind == "shapes"):
                     if r.output == previous:
                         lines.append("         " + ("（同上）" if zh else "(same as above)"))
                     else:
-                        lines += ["         " + line for line in localise(r.output, lang).splitlines()]
+                        lines += ["         " + escape(line) for line in localise(r.output, lang).splitlines()]
                     previous = r.output
         lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
                      f"   ({self.execution_time:.1f} s)")
@@ -108,9 +90,16 @@ def has_chinese(line: str) -> bool:
     return bool(re.search(r"[\u4e00-\u9fff]", line))
 
 
+def escape(text: str) -> str:
+    """Text that came from a submission (names, messages) shown as text: no terminal control characters."""
+    return "".join(ch if ch.isprintable() or ch == "\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def localise(message: str, lang: str) -> str:
     """Messages carry English and Chinese lines; indented lines (tables, details) are kept in both."""
     lines = message.splitlines()
+    if lang == "both":
+        return message
     if lang == "en":
         return "\n".join(l for l in lines if l.startswith(" ") or not has_chinese(l))
     if any(has_chinese(l) and not l.startswith(" ") for l in lines):
@@ -120,8 +109,8 @@ def localise(message: str, lang: str) -> str:
 
 def hidden_lines() -> set[str]:
     lines = set()
-    for name in HIDDEN_SOURCES:
-        for line in (Path(__file__).parent / name).read_text(encoding="utf-8").splitlines():
+    for path in hidden_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if len(line.strip()) >= 12:
                 lines.add(line.strip())
     return lines
@@ -205,6 +194,10 @@ def fail_all(module, checks, message) -> list[Result]:
     return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=True) for c in checks]
 
 
+def design_kinds(module: str) -> set[str]:
+    return {c.kind for c in catalogue.checks(module)} - {"training"}
+
+
 def training_data_dir() -> Path:
     """Fashion-MNIST, found by the grading process (``grader/data.py``'s order, from its working folder).
 
@@ -222,8 +215,9 @@ def training_data_dir() -> Path:
 
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
                  hidden: set[str], device: str = "cpu") -> tuple[list[Result], str]:
-    checks = [c for c in ALL_CHECKS[module] if c.kind != "training"]
-    training_checks = [c for c in ALL_CHECKS[module] if c.kind == "training"]
+    kinds = design_kinds(module)
+    checks = catalogue.checks(module, kinds)
+    training_checks = catalogue.checks(module, {"training"})
     results: list[Result] = []
     try:
         source = validate_source(submission / f"{module}.py", submission)
@@ -245,8 +239,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         except SandboxError as error:
             results = fail_all(module, checks, error.message())
         else:
-            for check in checks:
-                results.append(run_check(check, student, reference))
+            results = runner.run_checks(module, student, reference, kinds)
+            results = runner.score(results, module, student, reference)
     finally:
         printed = sandbox.close()
 
@@ -258,39 +252,6 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
             if result.crashed:
                 result.output += f"\n--- {module}.py printed (truncated) / 程序输出（截断）---\n{printed}"
     return results, printed
-
-
-def run_check(check, student, reference) -> Result:
-    def failed(message, crashed=True):
-        return Result(check.module, check.kind, check.name, check.points, 0.0, "failed", message, crashed)
-    try:
-        check.run(student, reference)
-    except CheckFailure as failure:
-        return failed(str(failure), crashed=False)
-    except StudentError as error:
-        return failed(explain_student_error(error))
-    except SandboxError as error:
-        return failed(error.message())
-    except GraderBroken:
-        raise
-    except Exception as error:    # a grader bug must cost the student nothing but this check
-        print(f"grader: internal error in check {check.module}/{check.name}: {type(error).__name__}: {error}",
-              file=sys.stderr)
-        return failed(f"the grader could not complete this check ({type(error).__name__}); "
-                      "tell your instructor\n评分程序无法完成此项检查，请联系老师。")
-    return Result(check.module, check.kind, check.name, check.points, check.points, "passed", "")
-
-
-def explain_student_error(error: StudentError) -> str:
-    if error.kind in ("NotImplementedError", "SubmissionMistake"):
-        return error.text
-    if error.kind == "MemoryError" or "allocate" in error.text:
-        return (f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
-                f"by default ({error.message()})\n内存超出限制。")
-    if error.kind == "OSError" and "File too large" in error.text:
-        return ("the code printed more output than allowed (8 MB); printing failed\n"
-                "程序输出过多（超过 8 MB）。")
-    return f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。"
 
 
 def run_training(submission, module, source, checks, limits, reference, device) -> list[Result]:
@@ -308,7 +269,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         except (StudentError, SandboxError) as error:
             message = error.message()
             return fail_all(module, checks, message)
-        return [run_check(c, Observer(sandbox, "student", device), reference) for c in checks]
+        return runner.run_checks(module, Observer(sandbox, "student", device), reference, {"training"})
     finally:
         sandbox.close()
 
@@ -383,7 +344,9 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
 def configure(parser):
     parser.add_argument("submission", help="folder with the student's module files")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    parser.add_argument("--lang", choices=("en", "zh", "both"), default="en", help="language of the report")
+    parser.add_argument("--checks", metavar="DIR", help="a folder of the course's own hidden checks (pytest "
+                        "tests, see the README); the same as D2L_KIT_CHECKS")
     add_grading_options(parser)
 
 
@@ -395,6 +358,8 @@ def resolve_device(choice: str) -> str:
 
 
 def main(args) -> int:
+    if args.checks:
+        os.environ["D2L_KIT_CHECKS"] = str(Path(args.checks).resolve())
     modules = selected_modules(args.only, "grade")
     if modules is None:
         return 2

@@ -13,9 +13,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import build
+from . import build, shapes
+from .computation.record import record
+from .report import describe_exception
 from .spec import NETWORKS
-from .trace import trace
 
 
 def seeded_input(shape, seed: int) -> torch.Tensor:
@@ -46,20 +47,43 @@ class Probes:
         return sorted(name for name in vars(self.module) if not name.startswith("_"))
 
     def do_table(self, call, input_shape):
-        rows = build.on_meta_or_cpu(build.layer_table, self.module, call, input_shape)
+        """The book's printing loop: rows up to a layer that raised; ``None`` for a network that is not a Sequential."""
+        try:
+            rows = build.on_meta_or_cpu(build.layer_table, self.module, call, input_shape)
+        except build.LayerError as error:
+            rows = error.rows
+        except build.SubmissionMistake:
+            return None
         return [[row.name, list(row.shape)] for row in rows]
+
+    def do_produced_shapes(self, call, input_shape):
+        return build.on_meta_or_cpu(self.computed(shapes.produced_shapes), self.module, call, input_shape)
+
+    def do_graph(self, call, input_shape, mode="train"):
+        """The dataflow graph of one forward pass (``computation.record``), up to where it raised."""
+        def work(model, shape, device):
+            model.train(mode == "train")
+            return record(model, torch.empty(shape, device=device), self.describe)
+        return build.on_meta_or_cpu(self.computed(work), self.module, call, input_shape)
+
+    def describe(self, error: BaseException) -> str:
+        return describe_exception(error, self.source)
+
+    @staticmethod
+    def computed(work):
+        """On the meta device an error may only mean "needs real tensors": raise it, so that the CPU is tried."""
+        def run(model, shape, device):
+            result = work(model, shape, device)
+            if result.get("error") and device == "meta":
+                raise RuntimeError(result["error"])
+            return result
+        return run
 
     def do_params(self, call, input_shape=None):
         return build.parameter_count(build.build(self.module, call, "meta", input_shape))
 
     def do_output_shape(self, call, input_shape):
         return list(build.on_meta_or_cpu(build.output_shape, self.module, call, input_shape))
-
-    def do_trace(self, call, input_shape, mode="train"):
-        def work(model, shape, device):
-            model.train(mode == "train")
-            return trace(model, torch.empty(shape, device=device)).to_data()
-        return build.on_meta_or_cpu(work, self.module, call, input_shape)
 
     def do_gradients(self, call, input_shape, seed=0):
         model = self.build_real(call, seed, input_shape)
@@ -199,6 +223,6 @@ def warm_up() -> None:
         x = torch.empty(2, 1, 8, 8)
     for training in (True, False):
         net.train(training)
-        trace(net, x)
+        record(net, x)
         y = torch.empty(2, 3, 4, 4, device="meta")
         torch.relu(torch.cat((y, y), dim=1) + y.repeat(1, 2, 1, 1))

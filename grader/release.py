@@ -12,9 +12,10 @@ The bundle is everything a student needs and nothing of the hidden grader:
 - ``README.md`` (English and Chinese), ``requirements.txt`` and
   ``pyproject.toml`` (pinned dependencies, pytest set-up).
 
-The import closure must not reach a hidden module (``checks``, ``strategies``,
-``trace``, ``probes``, ``sandbox``, ``grade``): if a visible helper starts to
-import one, the release refuses. After writing, the bundle is audited: no
+The import closure must not reach a hidden module (``grader/hidden.py``
+lists them: the hidden tests, ``checking``, the trace comparison and
+diagnosis, ``strategies``, ``probes``, ``sandbox``, ``grade``): if a visible
+helper starts to import one, the release refuses. After writing, the bundle is audited: no
 line of a solution region and no line found only in the hidden checks may
 appear in any of its files (``audit``); the release fails if one does.
 """
@@ -27,7 +28,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from . import stubgen
+from . import editions, stubgen
+from .hidden import GRADER_DIR, hidden_files
 from .spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,6 @@ PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE / "templates"
 BUNDLE_PACKAGE = "d2lkit"
 MARKER = ".d2l-bundle"                 # marks a folder this command wrote (so --force may clear it)
-HIDDEN_MODULES = ("checks", "strategies", "trace", "probes", "sandbox", "grade")
 STUDENT_REQUIREMENTS = ("torch", "pytest")      # what the visible tests need
 MIN_SOLUTION_LINE = 8                  # shorter solution lines (")", "])") say nothing
 
@@ -46,24 +47,26 @@ class ReleaseError(Exception):
 
 # -- what ships ---------------------------------------------------------------
 
+def dotted(path: Path, package: Path = PACKAGE) -> str:
+    """``computation/record.py`` -> ``computation.record``; a package's ``__init__.py`` -> the package."""
+    parts = list(path.relative_to(package).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def hidden_modules() -> set[str]:
-    """The hidden modules: ours, plus whatever ``grade.HIDDEN_SOURCES`` lists (read, not imported)."""
-    names = set(HIDDEN_MODULES)
-    try:
-        tree = ast.parse((PACKAGE / "grade.py").read_text(encoding="utf-8"))
-    except OSError:
-        return names
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "HIDDEN_SOURCES" for t in node.targets):
-            try:
-                names |= {Path(n).stem for n in ast.literal_eval(node.value)}
-            except ValueError:
-                pass
-    return names
+    """The hidden modules, as dotted names inside ``grader`` (``grader/hidden.py``)."""
+    return {dotted(path, GRADER_DIR) for path in hidden_files()}
 
 
-def grader_imports(source: str, inside_package: bool) -> set[str]:
-    """Modules of ``grader`` that ``source`` imports (absolute ``grader.x``, or relative inside the package)."""
+def is_hidden(name: str, hidden: set[str]) -> bool:
+    return any(name == h or name.startswith(h + ".") for h in hidden)
+
+
+def grader_imports(source: str, package: str | None) -> set[str]:
+    """Modules of ``grader`` that ``source`` imports, as dotted names (``computation.record``).
+
+    ``package``: the dotted package the source lives in ("" for ``grader`` itself), or
+    ``None`` outside the package (then only absolute ``grader.x`` imports count)."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -72,36 +75,56 @@ def grader_imports(source: str, inside_package: bool) -> set[str]:
                 if parts[0] == "grader":
                     if len(parts) == 1:
                         raise ReleaseError("'import grader' (the whole package) cannot be shipped")
-                    found.add(parts[1])
+                    found.add(".".join(parts[1:]))
         elif isinstance(node, ast.ImportFrom):
             if node.level == 0 and node.module and node.module.split(".")[0] == "grader":
                 parts = node.module.split(".")
-                found |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
-            elif node.level == 1 and inside_package:
-                found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
-            elif node.level > 1:
-                raise ReleaseError(f"relative import beyond the package: {ast.unparse(node)}")
+                found |= {".".join(parts[1:])} if len(parts) > 1 else {a.name for a in node.names}
+            elif node.level >= 1 and package is not None:
+                base = package.split(".") if package else []
+                if node.level - 1 > len(base):
+                    raise ReleaseError(f"relative import beyond the package: {ast.unparse(node)}")
+                base = base[:len(base) - (node.level - 1)]
+                if node.module:
+                    found.add(".".join(base + node.module.split(".")))
+                else:
+                    found |= {".".join(base + [a.name]) for a in node.names}
     return found
+
+
+def module_path(name: str, package: Path = PACKAGE) -> Path | None:
+    for path in (package / f"{name.replace('.', '/')}.py", package / name.replace(".", "/") / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
 def import_closure(entry_sources: list[str], package: Path = PACKAGE) -> list[str]:
     """The ``grader`` modules the visible tests need, following imports; refuses hidden ones."""
     hidden = hidden_modules()
-    todo = set().union(*(grader_imports(s, inside_package=False) for s in entry_sources))
+    todo = set().union(*(grader_imports(s, None) for s in entry_sources))
     needed: set[str] = set()
     while todo:
         name = todo.pop()
         if name in needed:
             continue
-        if name in hidden:
+        if is_hidden(name, hidden):
             raise ReleaseError(f"the visible tests import grader.{name}, a hidden module: "
                                "the bundle would ship hidden checks")
-        path = package / f"{name}.py"
-        if not path.is_file():
+        path = module_path(name, package)
+        if path is None:
             raise ReleaseError(f"the visible tests import grader.{name}, which is not a module file")
         needed.add(name)
-        todo |= grader_imports(path.read_text(encoding="utf-8"), inside_package=True) - needed
+        parts = name.split(".")
+        todo |= {".".join(parts[:k]) for k in range(1, len(parts))} - needed     # the packages on the way
+        inside = name if path.name == "__init__.py" else ".".join(parts[:-1])
+        todo |= grader_imports(path.read_text(encoding="utf-8"), inside) - needed
     return sorted(needed)
+
+
+def bundle_path(name: str, package: Path = PACKAGE) -> str:
+    relative = module_path(name, package).relative_to(package)
+    return f"{BUNDLE_PACKAGE}/{relative.as_posix()}"
 
 
 def rewrite_imports(source: str) -> str:
@@ -135,13 +158,17 @@ def render(template: str, **values) -> str:
 def student_readme(requirements: list[str]) -> str:
     rows = []
     for module in MODULES:
-        spec = NETWORKS[module]
+        spec, book = NETWORKS[module], editions.SECTIONS[module]
         names = ", ".join(f"`{n}`" if n[0].isupper() else f"`{n}()`" for n in spec.student_names)
-        rows.append(f"| `exercises/{module}.py` | {names} ({spec.title}) | {spec.section} |")
+        rows.append(f"| `exercises/{module}.py` | {names} ({spec.title}) | [{book.zh}]({book.zh_url}) "
+                    f"| [{book.en}]({book.en_url}) |")
     torch_pin = next(r for r in requirements if r.startswith("torch"))
     return render((TEMPLATES / "student_README.md").read_text(encoding="utf-8"),
                   python=python_requirement(), pins=", ".join(requirements),
                   torch_version=torch_pin.split("==", 1)[-1], table="\n".join(rows),
+                  zh_title=editions.ZH_TITLE, en_title=editions.EN_TITLE,
+                  style="\n".join(editions.STYLE).replace("``", "`"),
+                  style_zh="\n".join(editions.STYLE_ZH).replace("``", "`"),
                   files=", ".join(f"`{m}.py`" for m in MODULES))
 
 
@@ -154,7 +181,9 @@ def bundle_pyproject(requirements: list[str]) -> str:
             f'requires-python = ">={python_requirement()}"\ndependencies = [\n{deps}]\n\n'
             f'[tool.setuptools]\npackages = ["{BUNDLE_PACKAGE}"]\n\n'
             f'[tool.pytest.ini_options]\npythonpath = ["."]\naddopts = "--strict-markers"\n'
-            f'testpaths = ["exercises"]\n')
+            f'testpaths = ["exercises"]\n'
+            # torch does not require numpy, and warns at every run without it (the CPU-only set-up)
+            f'filterwarnings = ["ignore:Failed to initialize NumPy:UserWarning"]\n')
 
 
 def bundle_files() -> dict[str, str]:
@@ -170,7 +199,7 @@ def bundle_files() -> dict[str, str]:
     for name, text in sources.items():
         files[f"exercises/{name}"] = rewrite_imports(text)
     for name in import_closure(list(sources.values())):
-        files[f"{BUNDLE_PACKAGE}/{name}.py"] = rewrite_imports((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        files[bundle_path(name)] = rewrite_imports(module_path(name).read_text(encoding="utf-8"))
     files[f"{BUNDLE_PACKAGE}/__init__.py"] = (
         '"""Helpers of the visible tests: the book\'s tables (spec), building models on the meta\n'
         'device (build), readable messages (report) and the checks themselves (visible)."""\n')
@@ -209,11 +238,11 @@ def hidden_only_lines() -> set[str]:
     Public: the other ``grader`` modules and ``exercises/`` (stubs, visible tests, conftest),
     all of which students may see; ``super().__init__()`` is no secret.
     """
-    hidden = hidden_modules()
+    hidden = set(hidden_files())
     lines, public = set(), set()
-    for path in sorted(PACKAGE.glob("*.py")) + sorted((ROOT / "exercises").glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")) + sorted((ROOT / "exercises").glob("*.py")):
         text = {l.strip() for l in path.read_text(encoding="utf-8").splitlines()}
-        if path.parent == PACKAGE and path.stem in hidden:
+        if path in hidden:
             lines |= {l for l in text if len(l) >= 12}
         else:
             public |= text
@@ -229,7 +258,8 @@ def audit(bundle: Path) -> list[str]:
     hidden_lines = hidden_only_lines()
     for path in files:
         rel = path.relative_to(bundle)
-        if path.suffix == ".py" and path.stem in hidden:
+        if path.suffix == ".py" and rel.parts[0] == BUNDLE_PACKAGE and \
+                is_hidden(dotted(path, Path(bundle) / BUNDLE_PACKAGE), hidden):
             problems.append(f"{rel}: a hidden module of the grader")
         if "solutions" in rel.parts:
             problems.append(f"{rel}: inside a solutions folder")
@@ -293,6 +323,6 @@ def main(args) -> int:
     print(f"wrote {len(written)} files to {out}/ (audited: no solution line, no hidden check):")
     for path in written:
         print(f"  {path.relative_to(out)}")
-    print(f"Students: pip install -r requirements.txt, then python -m pytest exercises/test_lenet.py "
-          f"(see {out / 'README.md'}).")
+    print(f"Students: a virtual environment with torch (CPU-only wheels without an NVIDIA GPU) and "
+          f"requirements.txt, then pytest exercises/test_lenet.py (see {out / 'README.md'}).")
     return 0

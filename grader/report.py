@@ -9,7 +9,14 @@ from .spec import LayerRow
 
 
 class CheckFailure(AssertionError):
-    """A check found a mistake; its message is meant for the student as it is."""
+    """A check found a mistake; its message is meant for the student as it is.
+
+    ``cause``: ``(Cause, local)`` when the grader diagnosed which mistake it is
+    (see ``computation.diagnose``), so that one mistake is charged once."""
+
+    def __init__(self, message: str = "", cause=None):
+        super().__init__(message)
+        self.cause = cause
 
 
 def bilingual(english: str, chinese: str) -> str:
@@ -44,9 +51,9 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
-def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = "") -> str:
-    """Two columns, expected and found, with the first differing row marked ``>>``."""
-    first_diff = first_difference(expected, found)
+def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = "", marked: int | None = None) -> str:
+    """Two columns, expected and found, with ``marked`` (by default the first differing row) marked ``>>``."""
+    first_diff = marked if marked is not None else first_difference(expected, found)
     if first_diff is None:
         first_diff = len(found)
     width = max(display_width("expected (书中)"), *(len(str(r)) for r in expected)) + 2

@@ -64,6 +64,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .hidden import hidden_files
 from .options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from . import probes
 
@@ -94,8 +95,8 @@ def outside_the_system() -> list[str]:
     except OSError:
         return ["/home", "/root", "/srv", "/mnt", "/media", "/opt"]
 EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.train in the child
-HIDDEN_SOURCES = ("checks.py", "strategies.py", "grade.py", "probes.py", "trace.py", "sandbox.py")
-ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.trace", "grader.spec", "grader.data", "grader.train")
+ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.computation.record", "grader.spec", "grader.data",
+                  "grader.train")
 
 
 class SandboxError(Exception):
@@ -218,9 +219,9 @@ def hidden_lines() -> list[str]:
     global _HIDDEN_LINES
     if _HIDDEN_LINES is None:
         lines = set()
-        for name in HIDDEN_SOURCES:
+        for path in hidden_files():
             try:
-                text = (GRADER_DIR / name).read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8")
             except OSError:
                 continue
             lines.update(line.strip() for line in text.splitlines() if len(line.strip()) >= 12)

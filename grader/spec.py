@@ -212,3 +212,16 @@ NETWORKS: dict[str, NetworkSpec] = {spec.module: spec for spec in (
 )}
 
 MODULES: tuple[str, ...] = tuple(NETWORKS)
+
+# The book's builders and their parameters, in order, with the book's defaults (a hard-coded
+# argument is named by these).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "vgg_block": ("num_convs", "in_channels", "out_channels"),
+    "vgg": ("conv_arch",),
+    "nin_block": ("in_channels", "out_channels", "kernel_size", "strides", "padding"),
+    "Inception": ("in_channels", "c1", "c2", "c3", "c4"),
+    "Residual": ("input_channels", "num_channels", "use_1x1conv=False", "strides=1"),
+    "resnet_block": ("input_channels", "num_channels", "num_residuals", "first_block=False"),
+}
+# Builders the book writes to return a list of blocks (every other one returns a module).
+RETURNS_LIST = {"resnet_block"}

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build
-from .report import (CheckFailure, bilingual, describe_exception, first_difference, shape_text, side_by_side,
-                     wrong_output_shape, wrong_parameter_count)
-from .spec import NETWORKS, BlockExample, NetworkSpec
+from . import build, shapes
+from .report import (CheckFailure, bilingual, describe_exception, shape_text, side_by_side, wrong_output_shape,
+                     wrong_parameter_count)
+from .spec import NETWORKS, RETURNS_LIST, BlockExample, NetworkSpec
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,6 @@ def run(impl_dir: Path, case: Case) -> None:
         raise
     except NotImplementedError as error:
         raise CheckFailure(str(error)) from None
-    except build.LayerError as error:
-        raise CheckFailure(table_failure(case.spec, error.rows, error, source)) from None
     except Exception as error:
         call = case.example.call if case.example else case.spec.call
         raise CheckFailure(bilingual(
@@ -70,28 +68,47 @@ def run(impl_dir: Path, case: Case) -> None:
             f"{call} 运行出错（见上方错误信息）。")) from None
 
 
-def table_failure(spec: NetworkSpec, found, error: BaseException | None = None, source=None) -> str:
-    expected = list(spec.table)
-    row = first_difference(expected, found)
-    row = len(found) if error is not None else row
+def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
+    """The book's table beside the student's, ``>>`` on ``row``: the first book row their network never computes.
+
+    ``found`` is the student's top-level table (``None`` when the network is not
+    a ``Sequential`` the table can be read from); ``error`` what their forward pass raised.
+    """
+    shape = list(spec.table[row].shape)
     head = bilingual(
-        f"{spec.call}: the per-layer output table for input {shape_text(spec.input_shape)} "
-        f"differs from the book at row {row + 1}.",
-        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时的逐层输出形状与书中第 {row + 1} 行不一致。")
-    table = side_by_side(expected, found, note="(error / 出错)" if error is not None else "")
-    tail = ""
-    if error is not None:
-        tail = "\n" + bilingual(f"Layer {row + 1} ({error.layer_name}) raised "
-                                f"{describe_exception(error.error, source)}",
-                                f"第 {row + 1} 层（{error.layer_name}）运行时出错。")
+        f"{spec.call}: for input {shape_text(spec.input_shape)} your network never computes the book's row "
+        f"{row + 1} ({spec.table[row]}); the shapes before it are as in the book.",
+        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时，你的网络没有算出书中第 {row + 1} 行的形状 "
+        f"{shape}；此前各行与书中一致。")
+    if found is None:
+        table = side_by_side(list(spec.table), [], marked=row,
+                             note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
+    else:
+        table = side_by_side(list(spec.table), found, marked=row, note="(error / 出错)" if error else "")
+    tail = "\n" + bilingual(f"Your forward pass raised {error}", "你的前向计算出错（见上方）。") if error else ""
     return f"{head}\n{table}{tail}"
+
+
+def top_level_table(module, call: str, input_shape):
+    """The book's printing loop over the student's network (or the network a wrapper holds); ``None`` when it
+    is not a ``Sequential``. Rows up to a layer that raised."""
+    try:
+        return build.on_meta_or_cpu(build.layer_table, module, call, input_shape)
+    except build.LayerError as error:
+        return error.rows
+    except build.SubmissionMistake:
+        return None
 
 
 def check_table(module, case: Case) -> None:
     spec = case.spec
-    found = build.on_meta_or_cpu(build.layer_table, module, spec.call, spec.input_shape)
-    if first_difference(list(spec.table), found) is not None:
-        raise CheckFailure(table_failure(spec, found))
+    found = top_level_table(module, spec.call, spec.input_shape)
+    if found == list(spec.table):
+        return
+    produced = build.on_meta_or_cpu(shapes.produced_shapes, module, spec.call, spec.input_shape)
+    row = shapes.first_missing_row(spec.table, produced)
+    if row is not None:
+        raise CheckFailure(table_failure(spec, found, row, produced["error"] or ""))
 
 
 def check_params(module, case: Case) -> None:
@@ -103,6 +120,7 @@ def check_params(module, case: Case) -> None:
 
 def check_example(module, case: Case) -> None:
     ex = case.example
+    returned_module(module, ex.call)
     block = build.build(module, ex.call, "meta", ex.input_shape)
     found = build.on_meta_or_cpu(build.output_shape, module, ex.call, ex.input_shape)
     if found != ex.output_shape:
@@ -110,3 +128,16 @@ def check_example(module, case: Case) -> None:
     params = build.parameter_count(block)
     if params != ex.params:
         raise wrong_parameter_count(ex.call, params, ex.params)
+
+
+def returned_module(module, call: str) -> None:
+    """Each builder returns what its docstring says: a module that can be called (``resnet_block``: a list)."""
+    import torch
+    with torch.device("meta"):
+        built = build.evaluate_call(module, call)
+    builder = call.split("(", 1)[0]
+    if builder not in RETURNS_LIST and not isinstance(built, torch.nn.Module):
+        raise CheckFailure(bilingual(
+            f"{call} returned a {type(built).__name__}; it must return a module that can be called, "
+            "an nn.Sequential (hint: nn.Sequential(*layers)).",
+            f"{call} 返回了 {type(built).__name__}；它应返回可调用的模块 nn.Sequential（提示：nn.Sequential(*layers)）。"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.checks import POINTS                       # noqa: E402
+from grader.checking.points import POINTS                       # noqa: E402
 from grader.grade import grade_submission              # noqa: E402
 from tests.corpus.mutants import MUTANTS, materialize  # noqa: E402
 

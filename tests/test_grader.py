@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks import ALL_CHECKS, POINTS
+from grader.checking import catalogue
+from grader.checking.points import POINTS
 from grader.grade import RESULTS_CACHE, grade_submission
 from grader.sandbox import Limits
 from grader.spec import MODULES
@@ -28,7 +29,8 @@ def failed(report):
 
 def test_points_add_up_to_100():
     assert sum(sum(p.values()) for p in POINTS.values()) == 100
-    for module, checks in ALL_CHECKS.items():
+    for module in MODULES:
+        checks = catalogue.checks(module)
         assert sum(c.points for c in checks) == pytest.approx(sum(POINTS[module].values()))
 
 

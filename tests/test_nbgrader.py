@@ -29,7 +29,7 @@ import nbformat
 import pytest
 
 from grader import course, notebook, visible
-from grader.checks import KINDS, POINTS
+from grader.checking.points import KINDS, POINTS
 from grader.spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,120 @@
+"""What the hidden tests compare: the student's observations with the book's and the reference's.
+
+Every function raises ``CheckFailure`` with a message for the student, and,
+when the grader can tell which mistake it is, its cause.
+"""
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+from ..computation.canonical import canonical, first_mismatch
+from ..computation.diagnose import Diagnosis, diagnose, layer_text, where_text
+from ..report import CheckFailure, bilingual, shape_text, wrong_output_shape, wrong_parameter_count
+from ..shapes import first_missing_row
+from ..spec import NetworkSpec
+from ..visible import table_failure
+from .outcome import GraderBroken
+
+PROPERTY_SETTINGS = settings(max_examples=20, derandomize=True, deadline=None,
+                             database=None, verbosity=Verbosity.quiet, print_blob=False,
+                             report_multiple_bugs=False,
+                             phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                             suppress_health_check=list(HealthCheck))
+
+
+def structure_input(spec: NetworkSpec) -> tuple[int, ...]:
+    """The book's image size, two images: a batch statistic needs more than one."""
+    return (2, *spec.input_shape[1:])
+
+
+def book_shapes(spec: NetworkSpec, student) -> str:
+    """Fails unless the network computes the book's shapes; returns a note when it groups them differently."""
+    table = student.table(spec.call, spec.input_shape)
+    if table == list(spec.table):
+        return ""
+    produced = student.produced_shapes(spec.call, spec.input_shape)
+    row = first_missing_row(spec.table, produced)
+    if row is not None:
+        raise CheckFailure(table_failure(spec, table, row, produced["error"] or ""))
+    return bilingual("Your network computes every shape of the book's table, grouped differently; "
+                     "the book prints its top-level layers like this:\n" + "\n".join(
+                         f"      {i + 1:>2}  {row}" for i, row in enumerate(spec.table)),
+                     "你的网络算出了书中表格的每个形状，只是分组方式不同。")
+
+
+def compare_computation(call: str, shape, mode: str, student, reference) -> None:
+    """Every operation of ``call``'s forward pass, against the reference's, in ``mode``."""
+    expected = reference.graph(call, shape, mode)
+    if expected["error"] is not None:
+        raise GraderBroken(f"the reference failed while running {call}: {expected['error']}")
+    found = student.graph(call, shape, mode)
+    e, f = canonical(expected), canonical(found)
+    if first_mismatch(e, f) is None:
+        return
+    diagnosis = diagnose(expected, found, shape, call)
+    mode_en, mode_zh = ("training", "训练") if mode == "train" else ("eval", "评估")
+    head = bilingual(f"{call} on input {shape_text(shape)} ({mode_en} mode) computes something different "
+                     "from the book.",
+                     f"{call} 在输入 {shape_text(shape)}（{mode_zh}模式）下的计算与书中不同。")
+    if diagnosis.first is None:
+        raise CheckFailure(head + "\n" + undiagnosed(e, f, found["error"]))
+    body = diagnosis.first.message()
+    others = [c.gist for c in diagnosis.causes[1:]]
+    if others:
+        body += "\n  " + bilingual("also: " + "; ".join(others), "此外还有：" + "；".join(others))
+    if found["error"]:
+        body += "\n  " + bilingual(f"then your forward pass raised {found['error']}",
+                                   "随后你的前向计算出错。")
+    raise CheckFailure(f"{head}\n{body}", cause=(diagnosis.first, diagnosis.local))
+
+
+def undiagnosed(expected, found, error) -> str:
+    """The first differing operation, when no one mistake explains the difference."""
+    index = first_mismatch(expected, found)
+
+    def text(trace):
+        if index >= len(trace.nodes):
+            return "(nothing: the computation ends here)"
+        node = trace.nodes[index]
+        sources = ", ".join("the input" if j == -1 else f"#{j + 1} {trace.nodes[j].op}" for j in node.inputs)
+        return f"#{index + 1} {layer_text(node)} -> {list(node.shape or [])}, computed from {sources}"
+    anchor = found.nodes[index] if index < len(found.nodes) else None
+    lines = [f"  where:    {where_text(anchor)}", f"  expected: {text(expected)}", f"  found:    {text(found)}"]
+    if error:
+        lines.append(f"  your forward pass raised {error}")
+    lines.append("  hint: compare this layer's type, kernel, stride, padding, activation and inputs with the book.")
+    return "\n".join(lines) + "\n请对照书中该层的类型、卷积核、步幅、填充、激活函数和输入。"
+
+
+def same_as_reference(call, shape, student, reference) -> None:
+    expected_params, found_params = reference.params(call, shape), student.params(call, shape)
+    expected_shape = reference.output_shape(call, shape)
+    try:
+        compare_computation(call, shape, "train", student, reference)
+    except CheckFailure:
+        raise
+    found_shape = student.output_shape(call, shape)
+    if found_shape != expected_shape:
+        raise wrong_output_shape(call, shape, found_shape, expected_shape)
+    if found_params != expected_params:
+        raise wrong_parameter_count(call, found_params, expected_params)
+
+
+def close(a, b, tol=1e-4) -> bool:
+    flat_a, flat_b = list(flatten(a)), list(flatten(b))
+    return len(flat_a) == len(flat_b) and all(
+        math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(flat_a, flat_b))
+
+
+def flatten(values):
+    if isinstance(values, list):
+        for v in values:
+            yield from flatten(v)
+    else:
+        yield float(values)
+
+
+__all__ = ["Diagnosis", "PROPERTY_SETTINGS", "book_shapes", "close", "compare_computation", "same_as_reference",
+           "structure_input"]

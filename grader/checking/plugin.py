@@ -1,0 +1,150 @@
+"""The pytest plugin that runs the hidden tests against one submission's networks.
+
+It gives every test its fixtures (``network``: the book's spec of the network;
+``builder``: one of its block builders; ``student`` and ``reference``:
+observers of the two sandboxed modules), parametrizes each test over the
+networks it applies to (``@pytest.mark.networks(...)``, all by default) and
+records each test's outcome as a ``Result``. Nothing is printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from .. import strategies
+from ..report import CheckFailure, shape_text
+from ..spec import NETWORKS, NetworkSpec
+from .outcome import Result
+from .points import KINDS, POINTS
+
+MARKERS = ("kind(name): which kind of check this is (shapes, params, structure, property, behaviour, training, "
+           "or a course's own)",
+           "networks(*modules): the networks this check applies to (default: all)",
+           "points(value): points of a course's own check (the kit's checks share POINTS)")
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    nodeid: str
+    module: str
+    kind: str
+    name: str
+    points: float
+
+
+def builders(module: str) -> list[str]:
+    return [name for name in NETWORKS[module].student_names if name in strategies.BUILDERS]
+
+
+def check_name(item) -> str:
+    doc = (item.function.__doc__ or item.function.__name__).strip().splitlines()[0]
+    params = item.callspec.params
+    spec = params["network"]
+    return doc.format(call=spec.call, input=shape_text(spec.input_shape), builder=params.get("builder", ""))
+
+
+def applies(item) -> bool:
+    """A test parametrized for one of the networks graded now (an empty parametrization is not)."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and isinstance(callspec.params.get("network"), NetworkSpec)
+
+
+def kind_of(item) -> str:
+    marker = item.get_closest_marker("kind")
+    return marker.args[0] if marker else "course"
+
+
+class GradingPlugin:
+    def __init__(self, modules, kinds=None, students=None, references=None):
+        self.modules = tuple(modules)
+        self.kinds = set(kinds) if kinds is not None else None
+        self.students = students or {}
+        self.references = references or {}
+        self.checks: list[CheckInfo] = []
+        self.results: dict[str, Result] = {}
+        self.notes: dict[str, str] = {}
+        self.broken: BaseException | None = None      # the grader itself failed: re-raised by the runner
+        self.explain = None                           # turns a student's error into a message (runner sets it)
+
+    # -- collection ----------------------------------------------------------
+    def pytest_configure(self, config):
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+
+    def pytest_generate_tests(self, metafunc):
+        if "network" not in metafunc.fixturenames:
+            return
+        marker = metafunc.definition.get_closest_marker("networks")
+        wanted = set(marker.args) if marker else set(NETWORKS)
+        modules = [m for m in self.modules if m in wanted]
+        if "builder" in metafunc.fixturenames:
+            pairs = [(NETWORKS[m], b) for m in modules for b in builders(m)]
+            metafunc.parametrize(("network", "builder"), pairs, ids=[f"{s.module}-{b}" for s, b in pairs])
+        else:
+            metafunc.parametrize("network", [NETWORKS[m] for m in modules], ids=modules)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        selected = [i for i in items if applies(i) and (self.kinds is None or kind_of(i) in self.kinds)]
+        deselected = [i for i in items if i not in selected]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        order = {kind: n for n, kind in enumerate(KINDS)}     # the basic kinds first: a mistake is charged there
+        items[:] = sorted(selected, key=lambda i: order.get(kind_of(i), len(order)))
+        counts: dict[tuple[str, str], int] = {}
+        for item in items:
+            if item.get_closest_marker("points") is None:
+                key = (item.callspec.params["network"].module, kind_of(item))
+                counts[key] = counts.get(key, 0) + 1
+        for item in items:
+            module, kind = item.callspec.params["network"].module, kind_of(item)
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker else POINTS[module].get(kind, 0) / counts[(module, kind)]
+            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points))
+
+    # -- fixtures --------------------------------------------------------------
+    @pytest.fixture
+    def student(self, network):
+        return self.students[network.module]
+
+    @pytest.fixture
+    def reference(self, network):
+        return self.references[network.module]
+
+    @pytest.fixture
+    def note(self, request):
+        """``note(text)``: a remark shown with a passing check (e.g. the book's grouping of the layers)."""
+        def add(text: str) -> None:
+            if text:
+                self.notes[request.node.nodeid] = text
+        return add
+
+    # -- outcomes --------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        info = next(c for c in self.checks if c.nodeid == item.nodeid)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.results[item.nodeid] = self.result(info, report, call)
+
+    def result(self, info: CheckInfo, report, call) -> Result:
+        def made(status, score, output="", crashed=False, cause=None):
+            result = Result(info.module, info.kind, info.name, info.points, score, status, output, crashed)
+            result.cause_detail = cause
+            return result
+        if report.passed:
+            return made("passed", info.points, self.notes.get(info.nodeid, ""))
+        if report.skipped:
+            reason = call.excinfo.value.msg if call.excinfo is not None else "skipped"
+            return made("skipped", 0.0, reason)
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, CheckFailure):
+            return made("failed", 0.0, str(error), cause=error.cause)
+        message, crashed, broken = self.explain(error)
+        if broken:
+            self.broken = error
+        return made("failed", 0.0, message, crashed=crashed)
+
+    def outcomes(self) -> list[Result]:
+        return [self.results[c.nodeid] for c in self.checks if c.nodeid in self.results]

@@ -1,0 +1,79 @@
+"""Run the hidden tests for one network of a submission, with pytest, and score them."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from ..computation.diagnose import diagnose, set_parameters
+from ..sandbox import Limits, SandboxError, StudentError
+from ..spec import NETWORKS, PARAMETERS
+from . import policy
+from .catalogue import pytest_args, test_paths
+from .compare import structure_input
+from .outcome import GraderBroken, Result
+from .plugin import GradingPlugin
+
+set_parameters(PARAMETERS)
+
+
+def explain_student_error(error: StudentError) -> str:
+    if error.kind in ("NotImplementedError", "SubmissionMistake"):
+        return error.text
+    if error.kind == "MemoryError" or "allocate" in error.text:
+        return (f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
+                f"by default ({error.message()})\n内存超出限制。")
+    if error.kind == "OSError" and "File too large" in error.text:
+        return ("the code printed more output than allowed (8 MB); printing failed\n"
+                "程序输出过多（超过 8 MB）。")
+    return f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。"
+
+
+def explain(error) -> tuple[str, bool, bool]:
+    """(message for the student, the code crashed, the grader itself is broken)."""
+    if isinstance(error, StudentError):
+        return explain_student_error(error), True, False
+    if isinstance(error, SandboxError):
+        return error.message(), True, False
+    if isinstance(error, GraderBroken):
+        return str(error), False, True
+    print(f"grader: internal error in a check: {type(error).__name__}: {error}", file=sys.stderr)
+    return (f"the grader could not complete this check ({type(error).__name__}); tell your instructor\n"
+            "评分程序无法完成此项检查，请联系老师。"), True, False
+
+
+def run_checks(module: str, student, reference, kinds) -> list[Result]:
+    """Every hidden test of ``kinds`` for ``module``, run by pytest; results in the catalogue's order."""
+    plugin = GradingPlugin((module,), kinds, {module: student}, {module: reference})
+    plugin.explain = explain
+    code = pytest.main(pytest_args(test_paths()), plugins=[plugin])
+    if plugin.broken is not None:
+        raise plugin.broken
+    if code not in (0, 1, 5):
+        raise GraderBroken(f"pytest could not run the hidden tests (exit code {code})")
+    return plugin.outcomes()
+
+
+def network_diagnosis(module: str, student, reference):
+    """The first departures of the whole network from the book's (training mode), or None when it cannot run."""
+    spec = NETWORKS[module]
+    shape = structure_input(spec)
+    try:
+        expected = reference.graph(spec.call, shape, "train")
+        found = student.graph(spec.call, shape, "train")
+    except (StudentError, SandboxError):
+        return None
+    if not found["nodes"]:
+        return None
+    return diagnose(expected, found, shape, spec.call)
+
+
+def score(results: list[Result], module: str, student, reference) -> list[Result]:
+    """One mistake, charged once (``policy``)."""
+    if any(r.status == "failed" for r in results):
+        diagnosis = None
+        if any(r.status == "failed" and getattr(r, "cause_detail", None) is None for r in results):
+            diagnosis = network_diagnosis(module, student, reference)
+        policy.attribute(results, diagnosis)
+        policy.charge(results, module)
+    return results

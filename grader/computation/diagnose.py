@@ -1,0 +1,550 @@
+"""Where a student's computation first departs from the book's, and why.
+
+The two canonical traces (concatenated branches in a fixed order) are
+aligned like two strings: an operation of the book's is matched with one of
+the student's, changed (same kind of operation, other settings; or another
+activation or pooling), missing, or extra. Differences of shape that follow
+from an earlier difference, and channel counts that simply follow the
+previous layer, are consequences, not departures. Each departure is then
+named as a student would understand it (``Cause``): which layer, what the
+book does, what theirs does, and a hint that cannot break correct code.
+
+A cause's ``key`` says what kind of mistake it is, without its place: the
+same mistake in every residual block, or seen by the network's check and by
+a block's, is one cause. A ``Diagnosis`` is *local* when its causes explain
+the difference: the rest of the computation matches the book.
+"""
+from __future__ import annotations
+
+import ast
+from math import prod
+from dataclasses import dataclass, field
+
+from .canonical import Node, Trace, canonical
+from .ops import ACTIVATIONS, POOLS
+
+LOCAL_MAX_CAUSES = 2          # more distinct mistakes than this: grade every check on its own
+LOCAL_MIN_MATCHED = 0.3       # share of the book's operations (up to a crash) that must match: a mistake
+                              # repeated in every block (no ReLU in vgg_block) leaves less than half
+
+
+@dataclass(frozen=True)
+class Cause:
+    key: tuple
+    where: str
+    english: str
+    chinese: str
+    hint: str = ""
+    hint_zh: str = ""
+    gist: str = ""            # a few words for the class summary: "dropout p=0.2 instead of 0.5"
+
+    def message(self) -> str:
+        lines = [f"  where:    {self.where}", f"  {self.english}"]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        text = "\n".join(lines) + f"\n{self.chinese}"
+        if self.hint_zh:
+            text += f"提示：{self.hint_zh}"
+        return text
+
+
+@dataclass
+class Diagnosis:
+    causes: list[Cause] = field(default_factory=list)
+    local: bool = False
+    matched: float = 0.0
+
+    @property
+    def first(self) -> Cause | None:
+        return self.causes[0] if self.causes else None
+
+
+# -- describing operations in the student's words ---------------------------
+
+LAYER_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm", "relu": "ReLU",
+               "sigmoid": "Sigmoid", "tanh": "Tanh", "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d",
+               "global_avg_pool": "global average pooling", "dropout": "Dropout", "cat": "torch.cat",
+               "add": "the addition (+)", "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
+               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "detach": ".detach()", "mul": "a multiplication"}
+
+
+def size(value) -> str:
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{value[0]}x{value[1]}" if value[0] != value[1] else str(value[0])
+    return str(value)
+
+
+def layer_text(node: Node) -> str:
+    a, name = node.attrs, LAYER_NAMES.get(node.op, node.op)
+    if node.op == "conv2d":
+        w = a["weight"]
+        return (f"Conv2d({w[1]} -> {w[0]}, kernel_size={size(w[2:])}, stride={size(a['stride'])}, "
+                f"padding={size(a['padding'])})")
+    if node.op == "linear":
+        return f"Linear({a['weight'][1]} -> {a['weight'][0]})"
+    if node.op in ("max_pool2d", "avg_pool2d"):
+        extra = ", divisor_override=%s" % a["divisor"] if a.get("divisor") else ""
+        return (f"{name}(kernel_size={size(a['kernel'])}, stride={size(a['stride'])}, "
+                f"padding={size(a['padding'])}{extra})")
+    if node.op == "dropout":
+        return f"Dropout(p={a['p']:g})"
+    if node.op == "batch_norm":
+        return f"BatchNorm({a['features']}, eps={a['eps']:g}, momentum={a['momentum']})"
+    if node.op == "cat":
+        return f"torch.cat(..., dim={a['dim']})"
+    return name
+
+
+def where_text(node: Node | None) -> str:
+    """``layer 3 (Sequential) > [0] (Residual) > bn2 (BatchNorm2d)``: the student's own names."""
+    if node is None or not node.where:
+        return "the forward pass"
+    parts = []
+    for depth, (name, cls) in enumerate(node.where):
+        if depth == 0 and name.isdigit():
+            parts.append(f"layer {int(name) + 1} ({cls})")
+        elif name.isdigit():
+            parts.append(f"[{name}] ({cls})")
+        else:
+            parts.append(f"{name} ({cls})")
+    return " > ".join(parts)
+
+
+def family(op: str) -> str | None:
+    if op in ACTIVATIONS:
+        return "activation"
+    if op in POOLS:
+        return "pooling"
+    return None
+
+
+# -- alignment ---------------------------------------------------------------
+
+def comparable_attrs(node: Node, trace: Trace, input_shape) -> dict:
+    """Settings that are the layer's own choice: channel counts that only follow the previous layer are not."""
+    attrs = dict(node.attrs)
+    if node.op in ("conv2d", "linear"):
+        w = attrs.pop("weight")
+        attrs["out"] = w[0]
+        attrs["kernel"] = w[2:]
+        source = incoming_shape(node, trace, input_shape)
+        given = None if source is None or len(source) < 2 else (
+            source[1] if node.op == "conv2d" else prod(source[1:]))
+        if given != w[1]:
+            attrs["in"] = w[1]       # does not fit what it is given: the channels were not passed on
+    if node.op == "batch_norm":
+        attrs.pop("features", None)
+    return attrs
+
+
+def incoming_shape(node: Node, trace: Trace, input_shape):
+    if not node.inputs:
+        return None
+    j = node.inputs[0]
+    return tuple(input_shape) if j == -1 else trace.nodes[j].shape
+
+
+def align(expected: Trace, found: Trace, e_shape, f_shape) -> list[tuple[int | None, int | None]]:
+    """Needleman-Wunsch: a change costs less than a removal plus an insertion.
+
+    When the student's pass stopped (it raised), the book's operations after
+    the point it reached are free: the alignment ends where theirs ends."""
+    E, F = expected.nodes, found.nodes
+    e_attrs = [comparable_attrs(n, expected, e_shape) for n in E]
+    f_attrs = [comparable_attrs(n, found, f_shape) for n in F]
+
+    def cost(i, j):
+        e, f = E[i], F[j]
+        if e.op == f.op:
+            return 0.0 if e_attrs[i] == f_attrs[j] else 0.5
+        if family(e.op) is not None and family(e.op) == family(f.op):
+            return 0.8
+        return None
+    n, m = len(E), len(F)
+    INF = float("inf")
+    score = [[INF] * (m + 1) for _ in range(n + 1)]
+    move = [[None] * (m + 1) for _ in range(n + 1)]
+    score[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = score[i][j]
+            if here == INF:
+                continue
+            if i < n and j < m:
+                c = cost(i, j)
+                if c is not None and here + c < score[i + 1][j + 1]:
+                    score[i + 1][j + 1], move[i + 1][j + 1] = here + c, "pair"
+            if i < n and here + 1 < score[i + 1][j]:
+                score[i + 1][j], move[i + 1][j] = here + 1, "missing"
+            if j < m and here + 1 < score[i][j + 1]:
+                score[i][j + 1], move[i][j + 1] = here + 1, "extra"
+    i, j = n, m
+    if not found.complete:
+        i = min(range(n + 1), key=lambda k: (score[k][m], -k))
+    pairs = []
+    while i or j:
+        step = move[i][j]
+        if step == "pair":
+            i, j = i - 1, j - 1
+            pairs.append((i, j))
+        elif step == "missing":
+            i -= 1
+            pairs.append((i, None))
+        else:
+            j -= 1
+            pairs.append((None, j))
+    pairs.reverse()
+    return pairs
+
+
+# -- naming the departures ---------------------------------------------------
+
+ATTR_WORDS = {"padding": ("padding", "填充"), "stride": ("stride", "步幅"), "kernel": ("kernel_size", "卷积核/窗口大小"),
+              "out": ("output channels / features", "输出通道数"), "in": ("input channels", "输入通道数"),
+              "p": ("dropout rate p", "丢弃率 p"), "momentum": ("momentum", "动量 momentum"), "eps": ("eps", "eps"),
+              "bias": ("bias", "偏置"), "affine": ("affine", "affine"), "divisor": ("divisor_override", "divisor_override"),
+              "running_stats": ("track_running_stats", "track_running_stats"), "dim": ("dim", "拼接维度"),
+              "ceil_mode": ("ceil_mode", "ceil_mode"), "training": ("training mode", "训练模式"),
+              "dilation": ("dilation", "dilation"), "groups": ("groups", "groups"),
+              "shared": ("its own parameters", "独立的参数")}
+
+
+def show(value) -> str:
+    if isinstance(value, tuple):
+        return size(value) if len(value) == 2 else "x".join(str(v) for v in value)
+    return str(value)
+
+
+def setting_cause(e: Node, f: Node, ea: dict, fa: dict, call: str | None, given=None) -> Cause:
+    names = [k for k in ea.keys() | fa.keys() if ea.get(k) != fa.get(k)]
+    names.sort(key=lambda k: list(ATTR_WORDS).index(k) if k in ATTR_WORDS else 99)
+    k = names[0]
+    word, word_zh = ATTR_WORDS.get(k, (k, k))
+    where = where_text(f)
+    book, theirs = show(ea.get(k)), show(fa.get(k))
+    if k == "in":
+        unit = "features" if f.op == "linear" else "channels"
+        return Cause(("channels", "not passed on"), where,
+                     f"this {layer_text(f)} expects {theirs} input {unit}, but the layer before it gives {given}.",
+                     f"该层期望 {theirs} 个输入通道/特征，但前一层给出 {given} 个。",
+                     "each layer's input channels must be the previous layer's output channels "
+                     "(pass them on, e.g. in_channels = out_channels after each convolution of a block).",
+                     "每层的输入通道数必须等于上一层的输出通道数。", "channels not passed on between layers")
+    if k == "shared":
+        return Cause(("shared",), where,
+                     f"this {LAYER_NAMES.get(f.op, f.op)} reuses the parameters of an earlier layer (one module used "
+                     "twice); the book's has parameters of its own.",
+                     "该层复用了前面某一层的参数（同一个模块用了两次）；书中每层有自己的参数。",
+                     "create a new layer here (e.g. a second nn.BatchNorm2d) instead of reusing one.",
+                     "请在此处新建一层，不要复用前面的层。", f"{LAYER_NAMES.get(f.op, f.op)} shares another layer's parameters")
+    if e.op == "dropout" and k == "training":
+        return Cause(("dropout", "mode"), where,
+                     "this dropout stays active in eval mode; the book's is switched off by model.eval().",
+                     "评估模式下该 dropout 仍在起作用。",
+                     "use nn.Dropout, or F.dropout(x, p, training=self.training).",
+                     "使用 nn.Dropout 或传入 training=self.training。", "dropout active in eval mode")
+    argument = argument_for(call, k, ea.get(k), e)
+    key = ("argument", argument) if argument else ("setting", e.op, k)
+    hint = (f"use the argument {argument} instead of a fixed value." if argument else
+            f"set {word}={book} on this layer, as the book does.")
+    hint_zh = f"请使用参数 {argument}，不要写死。" if argument else f"请按书中设置 {word_zh}={book}。"
+    what = LAYER_NAMES.get(e.op, e.op)
+    gist = f"{what}: {word} {theirs} instead of {book}" + (f" ({argument} ignored)" if argument else "")
+    return Cause(key, where,
+                 f"the book's {layer_text(e)} has {word} {book}; yours has {theirs} ({layer_text(f)}).",
+                 f"书中的 {layer_text(e)} 的 {word_zh} 为 {book}，你的为 {theirs}。", hint, hint_zh, gist)
+
+
+def kind_cause(e: Node, f: Node) -> Cause:
+    fam = family(e.op)
+    book, theirs = LAYER_NAMES.get(e.op, e.op), LAYER_NAMES.get(f.op, f.op)
+    zh = "激活函数" if fam == "activation" else "池化"
+    return Cause((fam, "kind"), where_text(f),
+                 f"the book uses {layer_text(e)} here; yours uses {layer_text(f)}.",
+                 f"书中此处为 {book}，你的为 {theirs}（{zh}类型不同）。",
+                 f"use {book} here, as the book does.", f"此处请使用 {book}。", f"{theirs} instead of {book}")
+
+
+def missing_cause(e: Node, before: Node | None) -> Cause:
+    fam = family(e.op) or ("layer" if e.op in ("conv2d", "linear") else e.op)
+    where = f"after {where_text(before)}" if before is not None else "at the start of the network"
+    what = layer_text(e)
+    gist = {"activation": f"{LAYER_NAMES.get(e.op, e.op)} missing", "dropout": "dropout missing",
+            "batch_norm": "BatchNorm missing"}.get(fam, f"{what} missing")
+    return Cause(("missing", fam), where,
+                 f"the book has {what} here; yours has nothing.",
+                 f"书中此处有 {what}，你的实现缺少它。",
+                 f"add {what} at this place, as the book does.", f"请在此处加上 {what}。", gist)
+
+
+def extra_cause(f: Node) -> Cause:
+    fam = family(f.op) or ("layer" if f.op in ("conv2d", "linear") else f.op)
+    what = layer_text(f)
+    return Cause(("extra", fam), where_text(f),
+                 f"yours has {what} here; the book has none at this place.",
+                 f"你的实现此处多了 {what}，书中没有。",
+                 f"remove this {LAYER_NAMES.get(f.op, f.op)}; the book has none here.",
+                 f"请删去此处的 {LAYER_NAMES.get(f.op, f.op)}。", f"extra {what}")
+
+
+BATCH_MIXING = {"transpose", "permute", "reshape", "swapaxes", "movedim", "t"}
+
+
+def mixing_cause(f: Node) -> Cause:
+    return Cause(("batch", "mixed"), where_text(f),
+                 f"this {f.op} moves numbers across the batch axis: the images of a batch get mixed "
+                 "(each image's output must depend on that image only).",
+                 f"这里的 {f.op} 跨越了批量维度：同一批中的图片被混在一起。",
+                 "flatten each image on its own: nn.Flatten() or x.reshape(x.shape[0], -1).",
+                 "请对每张图片单独展平：nn.Flatten() 或 x.reshape(x.shape[0], -1)。",
+                 "flattening mixes the images of a batch")
+
+
+def moved_cause(e: Node, f: Node, before_e: Node | None) -> Cause:
+    what = LAYER_NAMES.get(e.op, e.op)
+    book_place = f"right after {layer_text(before_e)}" if before_e is not None else "at the start"
+    return Cause(("position",), where_text(f),
+                 f"{what} is at another place than in the book: the book has it {book_place}.",
+                 f"{what} 的位置与书中不同：书中它位于 {book_place}。",
+                 f"move it {book_place}, as the book does.", "请按书中的位置放置。", f"{what} in another place")
+
+
+def skip_cause(expected: Trace, found: Trace) -> Cause | None:
+    """The residual connection: missing, after the final ReLU, before the second BatchNorm, through a ReLU."""
+    e_adds = [n for n in expected.nodes if n.op == "add"]
+    f_adds = [n for n in found.nodes if n.op == "add"]
+    if not e_adds:
+        return None
+    hint = ("the block computes Y = bn2(conv2(relu(bn1(conv1(X))))), then Y = Y + shortcut(X), "
+            "then returns relu(Y).")
+    hint_zh = "残差块先计算 Y = bn2(conv2(relu(bn1(conv1(X)))))，再 Y = Y + shortcut(X)，最后返回 relu(Y)。"
+
+    def op_of(j, trace):
+        return "input" if j == -1 else trace.nodes[j].op
+
+    for f in f_adds:
+        sources = [found.nodes[j] if j != -1 else None for j in f.inputs]
+        for s in sources:
+            if s is not None and s.op == "relu" and s.inputs and op_of(s.inputs[0], found) == "batch_norm":
+                return Cause(("shortcut", "after relu"), where_text(f),
+                             "the shortcut is added after the final ReLU; the book adds it before.",
+                             "捷径在最后的 ReLU 之后才相加；书中在 ReLU 之前相加。", hint, hint_zh,
+                             "shortcut added after the final ReLU")
+            if s is not None and s.op == "conv2d" and s.attrs["weight"][2:] != (1, 1):
+                return Cause(("shortcut", "before bn2"), where_text(f),
+                             "the shortcut is added before the second BatchNorm; the book adds it after bn2.",
+                             "捷径在第二个 BatchNorm 之前相加；书中在 bn2 之后相加。", hint, hint_zh,
+                             "shortcut added before the second BatchNorm")
+            if s is not None and s.op == "relu" and s.inputs and op_of(s.inputs[0], found) in ("input", "conv2d") \
+                    and (s.inputs[0] == -1 or found.nodes[s.inputs[0]].attrs["weight"][2:] == (1, 1)):
+                return Cause(("shortcut", "through relu"), where_text(f),
+                             "the shortcut passes through a ReLU before it is added; the book adds X "
+                             "(or its 1x1 convolution) as it is.",
+                             "捷径在相加前经过了 ReLU；书中直接加上 X（或其 1x1 卷积）。", hint, hint_zh,
+                             "shortcut passed through a ReLU")
+    if len(f_adds) < len(e_adds) and found.complete:
+        where = where_text(found.nodes[-1]) if not f_adds and found.nodes else "the residual blocks"
+        return Cause(("shortcut", "missing"), where,
+                     "the shortcut is missing: nothing is added to the main branch's output.",
+                     "缺少捷径连接：主分支的输出没有加上输入。", hint, hint_zh, "shortcut (skip connection) missing")
+    return None
+
+
+def concat_order_cause(expected_data: dict, found_data: dict) -> Cause | None:
+    """Inception branches concatenated in another order than the book's."""
+    e_trace, f_trace = canonical(expected_data), canonical(found_data)
+    e_cats = [n for n in e_trace.nodes if n.op == "cat"]
+    f_cats = [n for n in f_trace.nodes if n.op == "cat"]
+    for e, f in zip(e_cats, f_cats):
+        e_order = [e_trace.nodes[j].skeleton if j != -1 else "input" for j in e.inputs]
+        f_order = [f_trace.nodes[j].skeleton if j != -1 else "input" for j in f.inputs]
+        if sorted(e_order) == sorted(f_order) and e_order != f_order:
+            book = ", ".join(branch_name(e_trace, j) for j in e.inputs)
+            theirs = ", ".join(branch_name(f_trace, j) for j in f.inputs)
+            return Cause(("concatenation", "order"), where_text(f),
+                         f"the branches are concatenated in another order: the book's order is {book}; "
+                         f"yours is {theirs}.",
+                         f"各分支拼接的顺序与书中不同：书中为 {book}，你的为 {theirs}。",
+                         "concatenate the branches in the book's order: torch.cat((p1, p2, p3, p4), dim=1).",
+                         "请按书中的顺序拼接：torch.cat((p1, p2, p3, p4), dim=1)。",
+                         "Inception branches concatenated in another order")
+    return None
+
+
+def branch_name(trace: Trace, j: int) -> str:
+    """A branch by its layers, e.g. ``1x1 conv > 3x3 conv``."""
+    parts, node = [], trace.nodes[j] if j != -1 else None
+    while node is not None and node.op != "cat" and len(parts) < 6:
+        if node.op == "conv2d":
+            parts.append(f"{size(node.attrs['weight'][2:])} conv")
+        elif node.op in ("max_pool2d", "avg_pool2d"):
+            parts.append(f"{size(node.attrs['kernel'])} {LAYER_NAMES[node.op]}")
+        if not node.inputs or node.inputs[0] == -1:
+            break
+        parent = trace.nodes[node.inputs[0]]
+        if sum(node.inputs[0] in n.inputs for n in trace.nodes) > 1:   # the block's input: stop
+            break
+        node = parent
+    return "(" + " > ".join(reversed(parts)) + ")" if parts else "(input)"
+
+
+# -- arguments ignored or hard-coded ----------------------------------------
+
+def call_arguments(call: str | None, parameters: dict[str, tuple[str, ...]]) -> dict:
+    if not call:
+        return {}
+    try:
+        tree = ast.parse(call, mode="eval").body
+        declared = parameters.get(tree.func.id, ())
+        names = [p.split("=", 1)[0] for p in declared]
+        values = {p.split("=", 1)[0]: ast.literal_eval(p.split("=", 1)[1]) for p in declared if "=" in p}
+        values.update({name: ast.literal_eval(a) for name, a in zip(names, tree.args)})
+        values.update({k.arg: ast.literal_eval(k.value) for k in tree.keywords})
+        return values
+    except (SyntaxError, ValueError, AttributeError):
+        return {}
+
+
+PARAMETERS: dict[str, tuple[str, ...]] = {}     # filled by set_parameters from the book's spec
+
+
+def set_parameters(parameters: dict[str, tuple[str, ...]]) -> None:
+    PARAMETERS.clear()
+    PARAMETERS.update(parameters)
+
+
+SETTING_ARGUMENTS = {"kernel": "kernel_size", "stride": "strides", "padding": "padding"}
+
+
+def argument_for(call, attr, expected_value, node: Node) -> str | None:
+    arguments = call_arguments(call, PARAMETERS)
+    name = SETTING_ARGUMENTS.get(attr)
+    if name in arguments and show(expected_value) == show(tuple_of(arguments[name])):
+        return name
+    return None
+
+
+def tuple_of(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def count_argument_cause(call: str | None, expected: Trace, found: Trace) -> Cause | None:
+    """A count that follows an argument (num_convs, num_residuals, conv_arch, use_1x1conv, first_block)."""
+    arguments = call_arguments(call, PARAMETERS)
+    if not arguments:
+        return None
+    shown = {name: f"{name}={value!r}" for name, value in arguments.items()}
+    if "conv_arch" in arguments:                  # vgg(conv_arch): blocks follow conv_arch, convolutions num_convs
+        arguments = dict(arguments, num_convs=[n for n, _ in arguments["conv_arch"]])
+        shown["num_convs"] = f"conv_arch={arguments['conv_arch']!r} (num_convs of each block)"
+
+    def count(trace, test):
+        return sum(1 for n in trace.nodes if test(n))
+
+    def conv(k):
+        return lambda n: n.op == "conv2d" and n.attrs["weight"][2:] == k
+    checks = [("conv_arch", lambda n: n.op in ("max_pool2d", "avg_pool2d"), "VGG blocks (pooling layers)"),
+              ("num_convs", conv((3, 3)), "3x3 convolutions"),
+              ("num_residuals", lambda n: n.op == "add", "residual blocks"),
+              ("use_1x1conv", conv((1, 1)), "1x1 convolutions on the shortcut"),
+              ("first_block", conv((1, 1)), "1x1 convolutions on the shortcut"),
+              ("first_block", lambda n: n.op == "conv2d" and n.attrs["stride"] != (1, 1), "convolutions of stride 2")]
+    for name, test, what in checks:
+        if name not in arguments:
+            continue
+        want, got = count(expected, test), count(found, test)
+        if want != got and (found.complete or got > want):   # a pass that stopped early has fewer of everything
+            return Cause(("argument", name), call,
+                         f"with {shown[name]} the book's block has {want} {what}; yours has {got}.",
+                         f"当 {shown[name]} 时，书中的块有 {want} 个，你的有 {got} 个。",
+                         f"build the block from the argument {name}; do not fix the number.",
+                         f"请根据参数 {name} 构建，不要写死。", f"argument {name} ignored or hard-coded")
+    return None
+
+
+# -- the diagnosis -----------------------------------------------------------
+
+def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | None = None) -> Diagnosis:
+    concat = concat_order_cause(expected_data, found_data)
+    order = "align-branches" if concat else "align"
+    expected, found = canonical(expected_data, order), canonical(found_data, order)
+    pairs = align(expected, found, input_shape, input_shape)
+    reached = len(expected.nodes)
+    if not found.complete:      # the student's pass stopped: the book's operations after that point are not missing
+        reached = max((i for i, j in pairs if i is not None), default=-1) + 1
+    e_attrs = {i: comparable_attrs(expected.nodes[i], expected, input_shape) for i, _ in pairs if i is not None}
+    f_attrs = {j: comparable_attrs(found.nodes[j], found, input_shape) for _, j in pairs if j is not None}
+    found_for = {i: j for i, j in pairs if i is not None and j is not None}
+
+    causes: list[Cause] = []
+    special = [count_argument_cause(call, expected, found), concat]
+    departures = [(i, j) for i, j in pairs
+                  if i is None or j is None or expected.nodes[i].op != found.nodes[j].op or e_attrs[i] != f_attrs[j]]
+    involves_add = any((i is not None and expected.nodes[i].op in ("add", "relu", "batch_norm"))
+                       or (j is not None and found.nodes[j].op in ("add", "relu", "batch_norm"))
+                       for i, j in departures)
+    if involves_add or len([n for n in found.nodes if n.op == "add"]) != len([n for n in expected.nodes
+                                                                                if n.op == "add"]):
+        special.append(skip_cause(expected, found))
+    missing = [i for i, j in departures if j is None]
+    extra = [j for i, j in departures if i is None]
+    for i, j in departures:
+        if i is not None and j is not None:
+            e, f = expected.nodes[i], found.nodes[j]
+            source = incoming_shape(f, found, input_shape)
+            given = (source[1] if f.op == "conv2d" else prod(source[1:])) if source and len(source) > 1 else "?"
+            cause = setting_cause(e, f, e_attrs[i], f_attrs[j], call, given) if e.op == f.op else kind_cause(e, f)
+        elif j is None:
+            e = expected.nodes[i]
+            twin = next((k for k in extra if found.nodes[k].op == e.op
+                         and f_attrs[k] == e_attrs[i]), None)
+            before = previous_found(pairs, i, found)
+            if family(e.op) == "activation" and i and (i - 1, None) in pairs \
+                    and expected.nodes[i - 1].op in ("conv2d", "linear"):
+                continue         # the layer it follows is missing too: one mistake
+            if twin is not None:
+                cause = moved_cause(e, found.nodes[twin], expected.nodes[i - 1] if i else None)
+            else:
+                cause = missing_cause(e, before)
+        else:
+            f = found.nodes[j]
+            if any(expected.nodes[k].op == f.op and e_attrs[k] == f_attrs[j] for k in missing):
+                continue         # reported as moved
+            if family(f.op) == "activation" and any((None, k) in pairs and found.nodes[k].op in ("conv2d", "linear")
+                                                    for k in (j - 1, j + 1) if 0 <= k < len(found.nodes)):
+                continue         # the extra layer it belongs to is the mistake
+            cause = mixing_cause(f) if f.op in BATCH_MIXING else extra_cause(f)
+        causes.append(cause)
+    if found.nodes and found.nodes[-1].failed and not causes:
+        f = found.nodes[-1]
+        causes.append(Cause(("raised", f.op), where_text(f),
+                            f"{layer_text(f)} raised {f.failed}",
+                            f"{LAYER_NAMES.get(f.op, f.op)} 运行出错。", "", "", f"{LAYER_NAMES.get(f.op, f.op)} raised"))
+    named = [c for c in special if c is not None]
+    if any(c.key[0] == "shortcut" for c in named):      # no addition: the counts of blocks and shortcuts follow
+        named = [c for c in named if c.key[0] != "argument"]
+        named.sort(key=lambda c: c.key[0] != "shortcut")
+    if named:
+        # a specific reading of the departures replaces the generic ones it explains
+        generic = {"shortcut": {"missing", "extra", "position", "setting", "activation", "channels"},
+                   "concatenation": {"setting", "missing", "extra", "channels", "position"},
+                   "argument": {"setting", "missing", "extra", "channels", "position", "activation"}}
+        explained = set().union(*(generic[c.key[0]] for c in named))
+        causes = named + [c for c in causes if c.key[0] not in explained]
+    unique: list[Cause] = []
+    for cause in causes:
+        if cause.key not in {c.key for c in unique}:
+            unique.append(cause)
+    matched = sum(1 for i, j in pairs if i is not None and j is not None) / max(1, reached)
+    local = bool(unique) and len(unique) <= LOCAL_MAX_CAUSES and matched >= LOCAL_MIN_MATCHED
+    return Diagnosis(unique, local, matched)
+
+
+def previous_found(pairs, i, found: Trace) -> Node | None:
+    before = None
+    for a, b in pairs:
+        if a == i:
+            return before
+        if b is not None:
+            before = found.nodes[b]
+    return before

@@ -1,0 +1,195 @@
+"""Record the dataflow graph of one forward pass (run in the sandboxed child).
+
+A ``TorchFunctionMode`` sees every torch function a forward pass calls,
+whatever its spelling. Each call that depends on the input becomes a node:
+its canonical name and hyperparameters (``ops.py``), which earlier nodes fed
+it, its output shape, and where in the student's model it ran (their own
+attribute names). Operations that leave values unchanged are not nodes:
+a reshape that keeps the batch axis (``Flatten``, ``view``, the old edition's
+``Reshape``), dropout when it is off, ``Identity``, ``contiguous``. Global
+average pooling is one operation in every spelling (``AdaptiveAvgPool2d(1)``,
+``avg_pool2d`` over the whole image, ``mean`` over height and width).
+
+When the forward pass raises, the graph up to that point is kept, with the
+call that failed as its last node: the grader can still tell where the
+computation departed from the book before it broke.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from .ops import IGNORED, RENAMED, TRANSPARENT, describe, get
+
+
+def label(path: str, module: nn.Module) -> list:
+    """``[name, class]`` of one module on the way down: ``["2", "Sequential"]``, ``["bn2", "BatchNorm2d"]``."""
+    return [path.rsplit(".", 1)[-1] if path else "", type(module).__name__]
+
+
+def mean_dims(args, kwargs, rank: int) -> set[int] | None:
+    dims = get(args, kwargs, 1, "dim", None)
+    if dims is None:
+        return None
+    dims = dims if isinstance(dims, (list, tuple)) else (dims,)
+    try:
+        return {int(d) % rank for d in dims}
+    except (TypeError, ValueError):
+        return None
+
+
+def is_global_average(op: str, attrs: dict, x: torch.Tensor, args, kwargs) -> bool:
+    if x.dim() < 3:
+        return False
+    if op == "adaptive_avg_pool2d":
+        return attrs.get("output_size") == (1, 1)
+    if op == "avg_pool2d":
+        return (attrs["kernel"] == tuple(x.shape[-2:]) and attrs["padding"] == (0, 0)
+                and attrs.get("divisor") is None)
+    if op == "mean":
+        return mean_dims(args, kwargs, x.dim()) == set(range(2, x.dim()))
+    return False
+
+
+def is_no_op(op: str, attrs: dict, x: torch.Tensor, result: torch.Tensor) -> bool:
+    if op in TRANSPARENT:
+        return True
+    if op == "reshape":        # row-major, batch axis kept: the same numbers in another shape
+        return x.dim() >= 1 and result.dim() >= 1 and x.shape[0] == result.shape[0]
+    if op == "dropout":
+        return not attrs["training"] or attrs["p"] == 0
+    if op == "adaptive_avg_pool2d":
+        return tuple(result.shape) == tuple(x.shape)
+    if op in ("avg_pool2d", "max_pool2d"):
+        return attrs["kernel"] == (1, 1) and attrs["stride"] == (1, 1) and attrs["padding"] == (0, 0)
+    return False
+
+
+def plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+class Recorder(TorchFunctionMode):
+    """Builds the raw dataflow graph while a forward pass runs."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.nodes: list[dict] = []
+        self.producer: dict[int, int] = {}
+        self.alive: list[torch.Tensor] = []     # keeps ids unique while recording
+        self.location: list[list] = []
+        self.parameters_used: set[int] = set()
+        self.hooks = []
+        for path, module in model.named_modules():
+            self.hooks.append(module.register_forward_pre_hook(self.enter(label(path, module))))
+            self.hooks.append(module.register_forward_hook(self.leave))
+
+    def enter(self, where):
+        def hook(_module, _inputs):
+            self.location.append(where)
+        return hook
+
+    def leave(self, _module, _inputs, _output):
+        if self.location:
+            self.location.pop()
+
+    def remove_hooks(self):
+        for hook in self.hooks:
+            hook.remove()
+
+    def source(self, tensor) -> int | None:
+        return self.producer.get(id(tensor))
+
+    def alias(self, result, node: int):
+        self.producer[id(result)] = node
+        self.alive.append(result)
+        return result
+
+    def add(self, op, attrs, inputs, shape, failed=None) -> int:
+        self.nodes.append({"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}, "inputs": inputs,
+                           "shape": list(shape) if shape is not None else None,
+                           "where": [list(w) for w in self.location[1:]], "failed": failed})
+        return len(self.nodes) - 1
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", str(func))
+        if name in IGNORED:
+            return func(*args, **kwargs)
+        flat = [a for a in args if isinstance(a, torch.Tensor)]
+        for a in args:
+            if isinstance(a, (list, tuple)):
+                flat += [t for t in a if isinstance(t, torch.Tensor)]
+        flat += [v for v in kwargs.values() if isinstance(v, torch.Tensor)]
+        tracked = [t for t in flat if self.source(t) is not None]
+        inputs = [self.source(t) for t in tracked]
+        op = RENAMED.get(name, name)
+        try:
+            result = func(*args, **kwargs)
+        except Exception as error:
+            if inputs:
+                try:
+                    op, attrs = describe(op, args, kwargs)
+                except Exception:
+                    attrs = {}
+                self.add(op, attrs, inputs, None, failed=f"{type(error).__name__}: {error}"[:300])
+            raise
+        if not isinstance(result, torch.Tensor):
+            return result
+        if not inputs:
+            if flat:
+                return result             # computed from parameters or buffers alone: bookkeeping
+            return self.alias(result, self.add("constant", {}, [], result.shape))
+        op, attrs = describe(op, args, kwargs)
+        x = tracked[0]
+        if len(inputs) == 1 and is_no_op(op, attrs, x, result):
+            return self.alias(result, inputs[0])
+        shape = tuple(result.shape)
+        if self.reused(op, args, kwargs):
+            attrs["shared"] = True
+        if is_global_average(op, attrs, x, args, kwargs):
+            op, attrs, shape = "global_avg_pool", {}, shape[:2]
+        return self.alias(result, self.add(op, attrs, inputs, shape))
+
+
+    def reused(self, op: str, args, kwargs) -> bool:
+        """A layer's weight already used by an earlier call of this pass: one module used twice."""
+        index, name = WEIGHT_ARGUMENT.get(op, (None, None))
+        if index is None:
+            return False
+        weight = get(args, kwargs, index, name)
+        if not isinstance(weight, torch.Tensor):
+            return False
+        seen = id(weight) in self.parameters_used
+        self.parameters_used.add(id(weight))
+        self.alive.append(weight)
+        return seen
+
+
+WEIGHT_ARGUMENT = {"conv2d": (1, "weight"), "linear": (1, "weight"), "batch_norm": (3, "weight")}
+
+
+def record(model: nn.Module, x: torch.Tensor, describe_error=None) -> dict:
+    """The raw graph of ``model(x)``: ``{"nodes", "output", "error"}`` (JSON-able).
+
+    ``output`` is the node that produced the result (-1: the input itself),
+    ``None`` when the forward pass raised; ``error`` then says what happened.
+    """
+    recorder = Recorder(model)
+    recorder.producer[id(x)] = -1
+    output, error = None, None
+    try:
+        with torch.no_grad(), recorder:
+            out = model(x)
+        if not isinstance(out, torch.Tensor):
+            error = f"the forward pass returned a {type(out).__name__}, not a tensor"
+        elif recorder.source(out) is None:
+            error = "the output does not depend on the input"
+        else:
+            output = recorder.source(out)
+    except Exception as exc:
+        error = describe_error(exc) if describe_error else f"{type(exc).__name__}: {exc}"
+    finally:
+        recorder.remove_hooks()
+    return {"nodes": recorder.nodes, "output": output, "error": error}

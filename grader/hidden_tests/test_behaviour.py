@@ -1,0 +1,132 @@
+"""behaviour: real arithmetic on small batches at the book's input sizes.
+
+Every parameter gets a gradient; eval mode is deterministic and treats each
+image on its own; dropout is active in training mode; block outputs are never
+negative; a ``Residual`` whose main branch is silenced returns exactly
+``relu(shortcut(X))``.
+"""
+import pytest
+
+from grader.checking.compare import close
+from grader.report import CheckFailure, bilingual
+
+pytestmark = pytest.mark.kind("behaviour")
+
+# (call, input): the book's image size for each network (VGG: a small conv_arch of the builder, at 28x28).
+BEHAVIOUR_INPUT = {
+    "lenet": ("lenet()", (4, 1, 28, 28)),
+    "batch_norm": ("lenet_bn()", (4, 1, 28, 28)),
+    "alexnet": ("alexnet()", (2, 1, 224, 224)),
+    "vgg": ("vgg(((1, 4), (2, 8)))", (3, 1, 28, 28)),
+    "nin": ("nin()", (2, 1, 224, 224)),
+    "googlenet": ("googlenet()", (2, 1, 96, 96)),
+    "resnet": ("resnet18()", (2, 1, 96, 96)),
+}
+BLOCKS = {"vgg": [("vgg_block(2, 3, 4)", (2, 3, 8, 8))],
+          "nin": [("nin_block(3, 4, kernel_size=3, strides=1, padding=1)", (2, 3, 8, 8))],
+          "googlenet": [("Inception(4, 2, (3, 4), (2, 3), 2)", (2, 4, 5, 5))],
+          "resnet": [("Residual(3, 3)", (2, 3, 6, 6)),
+                     ("Residual(3, 6, use_1x1conv=True, strides=2)", (2, 3, 6, 6))]}
+
+
+def test_gradients_reach_every_parameter(network, student):
+    """gradients reach every parameter"""
+    call, shape = BEHAVIOUR_INPUT[network.module]
+    report = student.ask("gradients", f"backpropagating through {call}", call=call, input_shape=list(shape))
+    dead = [name for name, _, alive in report if not alive]
+    if dead:
+        raise CheckFailure(bilingual(
+            f"after a backward pass through {call}, these parameters got no gradient: "
+            f"{', '.join(dead[:6])}{' ...' if len(dead) > 6 else ''}.\n"
+            "  hint: look for .detach(), torch.no_grad() or a branch whose output is not used.",
+            f"{call} 反向传播后这些参数没有梯度：{', '.join(dead[:6])}。"
+            "请检查 .detach()、torch.no_grad() 或未被使用的分支。"))
+
+
+def test_eval_mode_is_deterministic_per_image(network, student):
+    """eval mode: deterministic, one image at a time"""
+    call, shape = BEHAVIOUR_INPUT[network.module]
+    full, first, again = student.ask(
+        "outputs", f"running {call} in eval mode", call=call,
+        input_shapes=[list(shape), [1, *shape[1:]], list(shape)], mode="eval", reseed=[1, 2, 3])
+    if not close(full, again):
+        raise CheckFailure(bilingual(
+            f"in eval mode, {call} gives different outputs for the same input.\n"
+            "  hint: dropout must be off in eval mode (use nn.Dropout, or pass training=self.training).",
+            f"评估模式下 {call} 对相同输入给出不同输出：评估模式下应关闭 dropout。"))
+    if not close(full[0], first[0]):
+        raise CheckFailure(bilingual(
+            f"in eval mode, the output of {call} for one image depends on the other images in the batch.\n"
+            "  hint: in eval mode BatchNorm must use its running statistics (keep the default "
+            "track_running_stats=True and use nn.BatchNorm).",
+            f"评估模式下 {call} 对一张图片的输出依赖于同一批中的其他图片：BatchNorm 应使用滑动平均统计量。"))
+
+
+@pytest.mark.networks("alexnet", "vgg", "nin")
+def test_dropout_is_active_in_training(network, student):
+    """training mode: dropout is active"""
+    call, shape = BEHAVIOUR_INPUT[network.module]
+    one, two = student.ask("outputs", f"running {call} in training mode", call=call,
+                           input_shapes=[list(shape), list(shape)], mode="train", reseed=[1, 2])
+    if close(one, two):
+        raise CheckFailure(bilingual(
+            f"in training mode, {call} gives identical outputs twice: its dropout layers do nothing.",
+            f"训练模式下 {call} 两次输出完全相同：dropout 没有起作用。"))
+
+
+@pytest.mark.networks(*BLOCKS)
+def test_block_outputs_are_never_negative(network, student):
+    """block outputs are never negative"""
+    for call, shape in BLOCKS[network.module]:
+        result = student.ask("minimum", f"running {call}", call=call, input_shape=list(shape))
+        if result["min"] < 0:
+            raise CheckFailure(bilingual(
+                f"{call} returned a negative value ({result['min']:.3g}); the book's block ends every "
+                "path with a ReLU, so its output is never negative.",
+                f"{call} 输出了负数（{result['min']:.3g}）；书中的块在每条路径末尾都有 ReLU，输出不应为负。"))
+
+
+def relu(values):
+    return [relu(v) for v in values] if isinstance(values, list) else max(0.0, values)
+
+
+def conv1x1(x, weight, bias, stride):
+    """A 1x1 convolution in plain Python: x[n][c][h][w], weight[out][in]."""
+    out = []
+    for image in x:
+        height, width = len(image[0]), len(image[0][0])
+        rows = range(0, height, stride[0])
+        cols = range(0, width, stride[1])
+        out.append([[[sum(w[c] * image[c][i][j] for c in range(len(w))) + (bias[o] if bias else 0.0)
+                      for j in cols] for i in rows] for o, w in enumerate(weight)])
+    return out
+
+
+@pytest.mark.networks("resnet")
+def test_residual_identity(network, student):
+    """residual identity: silenced branch gives relu(shortcut)"""
+    for call, shape in BLOCKS["resnet"]:
+        seen = student.ask("residual_identity", f"running {call} with its residual branch silenced",
+                           call=call, input_shape=list(shape))
+        if seen["norms"] < 2:
+            raise CheckFailure(bilingual(f"{call} has {seen['norms']} BatchNorm layers; the book's has 2.",
+                                         f"{call} 应有 2 个 BatchNorm 层，实际为 {seen['norms']} 个。"))
+        if "use_1x1conv=True" in call:
+            if len(seen["shortcuts"]) != 1:
+                raise CheckFailure(bilingual(
+                    f"{call} should have exactly one 1x1 convolution (the shortcut); found "
+                    f"{len(seen['shortcuts'])}.",
+                    f"{call} 应恰好有一个 1x1 卷积（捷径），实际为 {len(seen['shortcuts'])} 个。"))
+            s = seen["shortcuts"][0]
+            expected = relu(conv1x1(seen["input"], s["weight"], s["bias"], s["stride"]))
+            shortcut = "relu(conv1x1(X))"
+        else:
+            expected, shortcut = relu(seen["input"]), "relu(X)"
+        if not close(seen["output"], expected):
+            raise CheckFailure(bilingual(
+                f"with its residual branch silenced (both BatchNorm layers scaled to 0), {call} must "
+                f"return exactly {shortcut}; it does not.\n"
+                "  hint: the block computes relu(bn2(conv2(...)) + shortcut(X)): add the shortcut after "
+                "bn2, then apply the ReLU.",
+                f"将残差分支置零（两个 BatchNorm 的缩放为 0）后，{call} 应恰好输出 {shortcut}。"
+                "请先计算 bn2 的输出，再加上捷径，最后做 ReLU。"))
