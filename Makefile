@@ -2,9 +2,15 @@
 #   make demo   set up, then print every network's per-layer table and run the
 #               visible tests against the reference solutions
 #   make test   set up, then run the whole test suite
+# Without an NVIDIA GPU add CPU=1 (make demo CPU=1): torch and torchvision then
+# come from PyTorch's CPU-only index, a fraction of the default CUDA wheels.
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
+CPU    ?=
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+# the pins of torch and torchvision, as pyproject.toml has them
+TORCH_PINS = $(shell sed -n 's/^ *"\(torch\(vision\)\{0,1\}==[^"]*\)",$$/\1/p' pyproject.toml)
 
 .PHONY: setup demo test stubs
 setup: $(VENV)/.installed
@@ -12,6 +18,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(if $(CPU),$(PY) -m pip install -q $(TORCH_PINS) --index-url $(TORCH_CPU_INDEX))
 	$(PY) -m pip install -q -e .
 	touch $@
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .options import add_grading_options, max_train_seconds, readable_folder, selected_modules
+from .progress import progress_bar
 from .spec import MODULES, NETWORKS
 
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
@@ -389,48 +390,6 @@ class Pool:
                 w["process"].join(5)
 
 
-# -- progress --------------------------------------------------------------------------------
-
-def duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
-class Progress:
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.errors, self.stream = total, 0, 0, stream
-        self.started = time.monotonic()
-        self.tty = stream.isatty()
-        self.last_line, self.last_shown = 0.0, -1
-
-    def line(self) -> str:
-        width = 30
-        filled = int(width * self.done / self.total) if self.total else width
-        elapsed = time.monotonic() - self.started
-        left = (elapsed / self.done * (self.total - self.done)) if self.done else None
-        text = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} students  "
-                f"{duration(elapsed)} elapsed  " + (f"~{duration(left)} left" if left is not None else "…"))
-        return text + (f"  ({self.errors} not graded: see grades.csv)" if self.errors else "")
-
-    def show(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.tty:
-            if force or now - self.last_line > 0.5:
-                self.stream.write("\r" + self.line() + " \033[K")
-                self.stream.flush()
-                self.last_line = now
-        elif force or (self.done != self.last_shown and now - self.last_line > 10) or self.done == self.total:
-            if self.done != self.last_shown or force:
-                self.stream.write(self.line() + "\n")
-                self.stream.flush()
-                self.last_line, self.last_shown = now, self.done
-
-    def finish(self) -> None:
-        self.show(force=True)
-        if self.tty:
-            self.stream.write("\n")
-
-
 # -- the batch -------------------------------------------------------------------------------
 
 class BatchAborted(Exception):
@@ -456,9 +415,9 @@ def already_graded(folder: Path, student: Student, options: Options) -> bool:
 def failed_results(module: str, options: Options, message: str) -> list[dict]:
     """Every check of ``module`` failed with ``message`` (for a refused archive or a file not graded)."""
     from . import grade
-    from .checks import ALL_CHECKS
+    from .checking import catalogue
     return [dataclasses.asdict(grade.Result(module, c.kind, c.name, c.points, 0.0, "failed", message))
-            for c in ALL_CHECKS[module] if options.train or c.kind != "training"]
+            for c in catalogue.checks(module) if options.train or c.kind != "training"]
 
 
 def write_student(out: Path, student: Student, results: list[dict], seconds: float, status: str,
@@ -529,7 +488,9 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
             waiting.setdefault(key, []).append(student)
     counts["distinct_files"] = len(tasks)
     done: dict[str, tuple[list[dict], float, bool]] = {}  # key -> (results, seconds, graded?)
-    progress = Progress(len(todo), stream)
+    # on a terminal a tqdm bar; in a log, one line every 10 s at most and one at the end
+    progress = progress_bar(len(todo), desc="grading students", unit="student", log_every=10, leave=True,
+                            stream=stream)
     remaining = {s.id: s for s in todo}
 
     def finish(student: Student) -> None:
@@ -549,8 +510,9 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
         counts["graded"] += 1
         counts["errors"] += status == "error"
         counts["rejected"] += status == "rejected"
-        progress.done += 1
-        progress.errors = counts["errors"]
+        if counts["errors"]:
+            progress.set_postfix_str(f"{counts['errors']} not graded: see grades.csv", refresh=False)
+        progress.update(1)
         del remaining[student.id]
 
     def complete(key: str, results: list[dict], seconds: float, graded: bool) -> None:
@@ -562,9 +524,8 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
     for student in todo:
         if student.rejected:
             finish(student)
-    progress.show(force=True)
     if not order:
-        progress.finish()
+        progress.close()
         return
 
     pool = Pool(max(1, min(jobs, len(order))), options)
@@ -626,13 +587,13 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
                         raise BatchAborted(f"{deaths_in_a_row} grading processes in a row stopped "
                                            f"without grading a file (last: {reason})")
                     pool.replace(index)
-            progress.show()
+            progress.refresh()      # the elapsed time goes on while a slow file is graded
     except BaseException:
         pool.close(kill=True)
-        progress.finish()
+        progress.close()
         raise
     pool.close()
-    progress.finish()
+    progress.close()
 
 
 ZH_REJECTED = "提交的压缩包被拒绝（原因见上）。请只打包你的 .py 文件后重新提交。"
@@ -750,16 +711,21 @@ def class_summary(loaded, modules) -> dict:
             if state != "attempted":
                 continue
             attempted[module] += 1
-            failed_outputs = []
+            failed_outputs, causes = [], []
             for test in tests:
                 if test.get("status") == "failed" and STUB_MARK not in test.get("output", ""):
+                    extra = test.get("extra_data") or {}
+                    if extra.get("cause") and extra["cause"] not in causes:
+                        causes.append(extra["cause"])
+                    if extra.get("same_as"):
+                        continue            # one mistake, counted where it is charged
                     kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
                     name = test.get("name", "").split(": ", 1)[-1]
                     failures.setdefault((module, kind, name), []).append(test.get("output", ""))
                     failed_outputs.append(test.get("output", ""))
-            gist = primary(failed_outputs)
-            if gist:
-                mistakes[(module, gist)] += 1
+            for gist in causes or [primary(failed_outputs)]:
+                if gist:
+                    mistakes[(module, gist)] += 1
     order = {m: i for i, m in enumerate(modules)}
     ranked = sorted(failures.items(), key=lambda item: (-len(item[1]), -len(item[1]) / max(1, attempted[item[0][0]]),
                                                         order[item[0][0]], item[0]))
@@ -794,11 +760,13 @@ def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str
         example = typical(outputs)
         if example:
             lines.append(f"        typical: {example}")
-    lines += ["", "Most common mistakes (each student's first wrong operation or table row in a network):"]
+    lines += ["", "Most common mistakes, by cause (each diagnosed mistake once per student; else the student's "
+                  "first wrong operation or table row):"]
     if not summary["mistakes"]:
         lines.append("  none")
     for number, ((module, gist), count) in enumerate(summary["mistakes"][:top], 1):
-        lines.append(f"  {number:>2}. {count:>3} of {summary['attempted'][module]:<3} {module}: {gist[:220]}")
+        lines.append(f"  {number:>2}. {NETWORKS[module].title}: {gist[:220]}, {count} student{'s' * (count != 1)} "
+                     f"(of {summary['attempted'][module]} who attempted it)")
     return "\n".join(lines) + "\n"
 
 

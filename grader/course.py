@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import stubgen
+from . import editions, stubgen
 from .notebook import child_budget, tag_line
 from .options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
 from .spec import NETWORKS
@@ -165,7 +165,8 @@ def intro_markdown(module: str, docstring: str, prose: list[str], hidden_kinds: 
     rows = "\n".join(f"| {kind} | {KIND_TITLES[kind][0]} / {KIND_TITLES[kind][1]} | {points[kind]:g} |"
                      for kind in hidden_kinds)
     summary, _, details = docstring.partition("\n")
-    return f"""# {spec.title} — d2l {spec.section} / 《动手学深度学习》{spec.section}节
+    section = editions.SECTIONS[module]
+    return f"""# {spec.title} — 《动手学深度学习》{section.zh}节 / Dive into Deep Learning {section.en}
 
 **In English.** {summary.strip()}
 

@@ -70,3 +70,15 @@ def first_missing_row(rows, produced: dict) -> int | None:
             return row
         position += 1
     return None
+
+
+def marked_row(rows, found, missing: int) -> int:
+    """The row to point at: where the student's table first differs when it is grouped as the book's
+    (same layer names, row by row), else the first book row their computation never produces."""
+    if found is not None and [r.name for r in found] == [r.name for r in rows][:len(found)]:
+        for i, (book, theirs) in enumerate(zip(rows, found)):
+            if book != theirs:
+                return i
+        if len(found) < len(rows):
+            return len(found)
+    return missing

@@ -24,6 +24,8 @@ the student's model that must reach a calibrated test accuracy
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 import json
 import math
 import os
@@ -37,6 +39,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import data as fmnist
+from .progress import progress_bar
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
@@ -288,34 +291,6 @@ def evaluate(model: nn.Module, batches: Batches, limit: int | None = None, batch
     return correct.item() / n
 
 
-class Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, enabled: bool | None = None, label: str = ""):
-        self.total, self.label = total, label
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.last = 0.0
-        self.text = ""
-
-    def update(self, done: int, text: str = "") -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.1 and done < self.total):
-            return
-        self.last = now
-        width = 30
-        filled = int(width * done / max(self.total, 1))
-        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {text}"
-        sys.stderr.write(line.ljust(len(self.text)))
-        sys.stderr.flush()
-        self.text = line
-
-    def close(self) -> None:
-        if self.enabled and self.text:
-            sys.stderr.write("\r" + " " * len(self.text) + "\r")
-            sys.stderr.flush()
-            self.text = ""
-
-
 # ------------------------------------------------------------------ the loop
 
 def fit(model: nn.Module, dataset: fmnist.FashionMNIST, recipe: Recipe, *, device="cpu", seed: int = 0,
@@ -370,7 +345,7 @@ def fit(model: nn.Module, dataset: fmnist.FashionMNIST, recipe: Recipe, *, devic
     optimizer, scheduler = make_optimizer(model, recipe, total)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     shuffler = torch.Generator().manual_seed(seed)
-    bar = Progress(total, progress, label=recipe.name)
+    bar = progress_bar(total, desc=f"{recipe.name} recipe", unit="step", enabled=progress)
 
     history, checkpoints, points = [], [], []
     step, seen, train_seconds = 0, 0, 0.0
@@ -378,6 +353,7 @@ def fit(model: nn.Module, dataset: fmnist.FashionMNIST, recipe: Recipe, *, devic
     point_every = max(per_epoch // 5, 1)    # the book's animator: 5 points an epoch
     try:
         for epoch in range(epochs):
+            bar.set_postfix_str(f"epoch {epoch + 1}/{epochs}", refresh=False)
             order = torch.randperm(n_train, generator=shuffler).to(device)
             loss_sum = torch.zeros((), device=device)
             correct = torch.zeros((), dtype=torch.long, device=device)
@@ -406,7 +382,7 @@ def fit(model: nn.Module, dataset: fmnist.FashionMNIST, recipe: Recipe, *, devic
                 count += len(y)
                 step += 1
                 seen += len(y)
-                bar.update(step, f"epoch {epoch + 1}/{epochs}")
+                bar.update(1)
                 last = i == per_epoch - 1 or step == total
                 at_point = (i + 1) % point_every == 0 or last
                 at_checkpoint = eval_every and (step % eval_every == 0 or step == total)
@@ -437,7 +413,8 @@ def fit(model: nn.Module, dataset: fmnist.FashionMNIST, recipe: Recipe, *, devic
                 record["test_acc"] = evaluate(model, test, test_images)
             history.append(record)
             if log is not None:
-                log(record)
+                with bar.external_write_mode():     # the bar steps aside for the epoch's line
+                    log(record)
             if diverged or stopped:
                 break
     finally:
@@ -621,68 +598,79 @@ def run_training_check(model: nn.Module, module: str, device: str, seed: int = 0
 
 # ------------------------------------------------------------------ the plot
 
-def plot_history(result: dict, path) -> None:
-    """Draw train loss, train acc and test acc against epochs, like the book's animator, as a PNG (Pillow)."""
-    from PIL import Image, ImageDraw, ImageFont
+def training_figure(result: dict):
+    """The training curves of ``result`` (``train_model``'s) as a matplotlib ``Figure``, as the book's ``Animator`` draws them.
 
-    width, height, left, right, top, bottom = 640, 440, 60, 20, 40, 50
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
-    epochs = max(result["epochs"], 1)
+    Train loss and train accuracy (5 points an epoch) and test accuracy (once
+    an epoch) against the epoch, on one axis starting at 0, x from 1 to the
+    last epoch; the test accuracy the book printed for the network (``BOOK``,
+    both editions) as dotted reference lines; the legend outside the axes. The
+    figure belongs to no pyplot window and is drawn by matplotlib's Agg
+    renderer: in a notebook it shows inline as the value of a cell (or with
+    ``display(fig)``: it has a ``_repr_png_``); ``plot_history`` saves it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    from .editions import SECTIONS
+    from .spec import NETWORKS
+
+    module = result.get("module", "")
+    epochs = max(int(result["epochs"]), 1)
+    x0 = 1 if epochs > 1 else 0                 # the book's animator: xlim [1, num_epochs]
     points = result.get("points") or []
     tests = [(h["epoch"], h["test_acc"]) for h in result["history"] if "test_acc" in h]
-    x0 = 1 if epochs > 1 else 0    # the book's animator: xlim [1, num_epochs]
-    ymax = max([1.0] + [p["train_loss"] for p in points if p["epoch"] >= x0 and math.isfinite(p["train_loss"])])
-    tick = 0.2 if ymax <= 1.6 else 0.5
-    ymax = math.ceil(ymax / tick - 1e-9) * tick
 
-    def xy(x, y):
-        px = left + (x - x0) / max(epochs - x0, 1e-9) * (width - left - right)
-        py = height - bottom - y / ymax * (height - top - bottom)
-        return px, py
+    fig = Figure(figsize=(7.5, 5), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig._repr_png_ = functools.partial(_png_bytes, fig)    # IPython shows it without pyplot
+    ax = fig.add_subplot()
+    curves = [("train loss", "-", "tab:blue", [(p["epoch"], p["train_loss"]) for p in points]),
+              ("train acc", "--", "m", [(p["epoch"], p["train_acc"]) for p in points]),
+              ("test acc", "-.", "g", tests)]
+    shown = [1.0]
+    for label, style, colour, pairs in curves:      # the book's fmts: '-', 'm--', 'g-.'
+        pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
+        if not pairs:
+            continue
+        xs, ys = zip(*pairs)
+        ax.plot(xs, ys, style, color=colour, label=label, marker="o" if len(pairs) < 3 else None)
+        shown += [y for x, y in pairs if x >= x0]
+    book = BOOK.get(module)
+    if book is not None:
+        section = SECTIONS.get(module)
+        for edition, acc, style, colour in (("zh", book.printed_zh, ":", "r"), ("en", book.printed_en, ":", "0.45")):
+            where = f"{edition} {getattr(section, edition)}" if section else edition
+            ax.axhline(acc, linestyle=style, color=colour, linewidth=1.5,
+                       label=f"book's test acc ({where}, {book.epochs} epochs): {acc:.3f}")
+    pad = 0.02 * (epochs - x0)                  # a point on the last epoch is drawn whole
+    ax.set_xlim(x0 - pad, epochs + pad)
+    ax.set_ylim(0, max(shown) * 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss / accuracy")
+    ax.grid(True, alpha=0.3)
+    title = NETWORKS[module].title if module in NETWORKS else module
+    ax.set_title(f"{title}: {result['recipe']} recipe on {result['device']}, "
+                 f"test acc {result['test_acc']:.3f}")
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    return fig
 
-    draw.rectangle([left, top, width - right, height - bottom], outline="black")
-    for e in range(x0, epochs + 1, max(1, epochs // 10)):
-        px, _ = xy(e, 0)
-        draw.line([px, height - bottom, px, height - bottom + 4], fill="black")
-        draw.text((px - 3, height - bottom + 6), str(e), fill="black", font=font)
-    ticks = [i * tick for i in range(int(round(ymax / tick)) + 1)]   # ymax is a multiple of tick
-    for t in ticks:
-        _, py = xy(x0, t)
-        draw.line([left - 4, py, left, py], fill="black")
-        draw.line([left + 1, py, width - right - 1, py], fill=(230, 230, 230))
-        draw.text((left - 40, py - 6), f"{t:.1f}", fill="black", font=font)
-    draw.text(((width - 30) // 2, height - 22), "epoch", fill="black", font=font)
-    title = f"{result.get('module', '')} ({result['recipe']} recipe, {result['device']})"
-    draw.text((left, 10), title, fill="black", font=font)
 
-    def series(pairs, colour, dash):
-        pairs = [(x, y) for x, y in pairs if x >= x0 and math.isfinite(y)]
-        coords = [xy(x, min(y, ymax)) for x, y in pairs]
-        for a, b in zip(coords, coords[1:]):
-            if dash:
-                steps = max(int(math.dist(a, b) // 6), 1)
-                for k in range(0, steps, 2):
-                    p = (a[0] + (b[0] - a[0]) * k / steps, a[1] + (b[1] - a[1]) * k / steps)
-                    q = (a[0] + (b[0] - a[0]) * (k + 1) / steps, a[1] + (b[1] - a[1]) * (k + 1) / steps)
-                    draw.line([p, q], fill=colour, width=2)
-            else:
-                draw.line([a, b], fill=colour, width=2)
-        for c in coords if len(coords) == 1 else ():
-            draw.ellipse([c[0] - 3, c[1] - 3, c[0] + 3, c[1] + 3], fill=colour)
+def _png_bytes(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
-    lines = [("train loss", "blue", False, [(p["epoch"], p["train_loss"]) for p in points]),
-             ("train acc", "magenta", True, [(p["epoch"], p["train_acc"]) for p in points]),
-             ("test acc", "green", True, tests)]
-    for k, (label, colour, dash, pairs) in enumerate(lines):
-        series(pairs, colour, dash)
-        ly = top + 10 + 16 * k
-        draw.line([width - right - 110, ly + 6, width - right - 85, ly + 6], fill=colour, width=2)
-        draw.text((width - right - 80, ly), label, fill="black", font=font)
+
+def plot_history(result: dict, path) -> Path:
+    """Save ``training_figure(result)`` as a PNG at ``path`` (matplotlib's Agg renderer, no display needed)."""
+    figure = training_figure(result)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG")
+    figure.savefig(path, format="png")
+    return path
 
 
 # ------------------------------------------------------------------ the command line

@@ -74,12 +74,10 @@ def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
     ``found`` is the student's top-level table (``None`` when the network is not
     a ``Sequential`` the table can be read from); ``error`` what their forward pass raised.
     """
-    shape = list(spec.table[row].shape)
     head = bilingual(
-        f"{spec.call}: for input {shape_text(spec.input_shape)} your network never computes the book's row "
-        f"{row + 1} ({spec.table[row]}); the shapes before it are as in the book.",
-        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时，你的网络没有算出书中第 {row + 1} 行的形状 "
-        f"{shape}；此前各行与书中一致。")
+        f"{spec.call}: the per-layer output table for input {shape_text(spec.input_shape)} "
+        f"differs from the book at row {row + 1}.",
+        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时的逐层输出形状与书中第 {row + 1} 行不一致。")
     if found is None:
         table = side_by_side(list(spec.table), [], marked=row,
                              note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
@@ -108,7 +106,8 @@ def check_table(module, case: Case) -> None:
     produced = build.on_meta_or_cpu(shapes.produced_shapes, module, spec.call, spec.input_shape)
     row = shapes.first_missing_row(spec.table, produced)
     if row is not None:
-        raise CheckFailure(table_failure(spec, found, row, produced["error"] or ""))
+        raise CheckFailure(table_failure(spec, found, shapes.marked_row(spec.table, found, row),
+                                         produced["error"] or ""))
 
 
 def check_params(module, case: Case) -> None:

@@ -1,4 +1,4 @@
-"""AlexNet (d2l 7.1 / 《动手学深度学习》7.1节), for 1-channel 224x224 input.
+"""AlexNet, for 1-channel 224x224 input.
 
 Five convolutions with ReLU, three max-pooling layers, and two 4096-wide
 fully connected layers regularised with dropout.

@@ -1,4 +1,4 @@
-"""LeNet with batch normalization (d2l 7.5 / 《动手学深度学习》7.5节).
+"""LeNet with batch normalization.
 
 The book's concise version: LeNet with ``nn.BatchNorm2d`` after each
 convolution and ``nn.BatchNorm1d`` after each hidden fully connected layer,

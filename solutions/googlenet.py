@@ -1,4 +1,4 @@
-"""GoogLeNet (d2l 7.4 / 《动手学深度学习》7.4节): networks with parallel branches.
+"""GoogLeNet: networks with parallel branches.
 
 An Inception block runs four branches on the same input and concatenates
 their outputs along the channel axis. GoogLeNet stacks five stages b1..b5 of

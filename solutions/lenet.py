@@ -1,4 +1,4 @@
-"""LeNet (d2l 6.6 / 《动手学深度学习》6.6节): the first convolutional network that worked.
+"""LeNet: the first convolutional network that worked.
 
 Two convolution blocks (convolution, sigmoid, average pooling) followed by
 three fully connected layers. Input: 1x28x28 Fashion-MNIST images; output: 10

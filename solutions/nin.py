@@ -1,4 +1,4 @@
-"""Network in Network (d2l 7.3 / 《动手学深度学习》7.3节).
+"""Network in Network.
 
 A NiN block is one ordinary convolution followed by two 1x1 convolutions,
 each with ReLU: a fully connected layer applied at every pixel. NiN has no

@@ -1,4 +1,4 @@
-"""ResNet (d2l 7.6 / 《动手学深度学习》7.6节): residual networks.
+"""ResNet: residual networks.
 
 A residual block adds its input (the shortcut) to the output of two 3x3
 convolutions, so that it only has to learn the residual ``f(x) - x``. When

@@ -1,4 +1,4 @@
-"""VGG (d2l 7.2 / 《动手学深度学习》7.2节): networks built from repeated blocks.
+"""VGG: networks built from repeated blocks.
 
 A VGG block is a run of 3x3 convolutions (padding 1) with ReLU, closed by a
 2x2 max-pooling layer that halves height and width. VGG-11 stacks five such

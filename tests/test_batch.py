@@ -141,10 +141,43 @@ def test_class_summary_and_chart(klass):
     text = (out / "summary.txt").read_text(encoding="utf-8")
     assert "Checks failed most often" in text and "Most common mistakes" in text
     assert "lenet / structure" in text
-    assert "layer 2 (ReLU): found relu(); book: sigmoid()" in text
+    assert "LeNet: ReLU instead of Sigmoid, 1 student (of 1 who attempted it)" in text     # grouped by cause
     assert text.splitlines()[0] in result.stderr
     png = (out / "summary.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+
+
+def test_progress_bar_on_a_terminal_log_lines_elsewhere():
+    import io
+
+    from grader.progress import progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    quiet = io.StringIO()
+    bar = progress_bar(3, desc="grading students", stream=quiet)       # not a terminal, no log: nothing
+    bar.update(3)
+    bar.close()
+    assert quiet.getvalue() == ""
+
+    log = io.StringIO()
+    bar = progress_bar(3, desc="grading students", unit="student", log_every=10, stream=log)
+    for _ in range(3):
+        bar.update(1)
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue() and len(lines) == 2, lines       # the start, and the end
+    assert "0/3" in lines[0] and "grading students" in lines[-1] and "3/3" in lines[-1]
+
+    terminal = Terminal()
+    bar = progress_bar(3, desc="grading students", unit="student", log_every=10, leave=True, stream=terminal)
+    bar.update(3)
+    bar.close()
+    assert "\r" in terminal.getvalue() and "3/3" in terminal.getvalue()     # tqdm's bar, redrawn in place
+    from tqdm import tqdm
+    assert isinstance(bar, tqdm)
 
 
 def test_rerun_skips_graded_students(klass):

@@ -166,3 +166,31 @@ def test_grading_from_a_script_outside_the_repository(tmp_path):
                       "print(report.score, report.max_score)\n")
     run = subprocess.run([sys.executable, str(driver)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.stdout.split() == [str(float(NON_TRAINING["lenet"]))] * 2, run.stdout + run.stderr
+
+
+COURSE_CHECK = '''
+import pytest
+from grader.report import CheckFailure
+
+@pytest.mark.kind("course")
+@pytest.mark.points(2)
+@pytest.mark.networks("lenet")
+def test_lenet_has_no_bias_in_the_last_layer(network, student):
+    """{call}: the class scores are computed without bias"""
+    graph = student.graph(network.call, (2, 1, 28, 28))
+    last = [n for n in graph["nodes"] if n["op"] == "linear"][-1]
+    if last["attrs"]["bias"]:
+        raise CheckFailure("the last Linear of lenet() has a bias; this course asks for bias=False")
+'''
+
+
+def test_a_course_adds_its_own_check_as_one_test_function(tmp_path, monkeypatch):
+    """The README's example: one pytest function in a folder named by D2L_KIT_CHECKS."""
+    (tmp_path / "my_checks").mkdir()
+    (tmp_path / "my_checks" / "test_course.py").write_text(COURSE_CHECK)
+    monkeypatch.setenv("D2L_KIT_CHECKS", str(tmp_path / "my_checks"))
+    report = grade_submission(ROOT / "solutions", modules=("lenet",), train=False)
+    course = [r for r in report.results if r.kind == "course"]
+    assert [(r.name, r.max_score, r.status) for r in course] == [
+        ("lenet(): the class scores are computed without bias", 2.0, "failed")]
+    assert report.max_score == NON_TRAINING["lenet"] + 2 and report.score == NON_TRAINING["lenet"]

@@ -48,12 +48,13 @@ def bundle_text(bundle: Path) -> dict[Path, str]:
 
 
 def solution_region_lines() -> set[str]:
-    """Written independently of release.solution_lines: every non-blank line between the markers."""
+    """Written independently of release.solution_lines: every line between the markers that says
+    something (8 characters or more: `else:` or `])` are no secret)."""
     lines = set()
     for path in (ROOT / "solutions").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, flags=re.S):
-            lines |= {l.strip() for l in region.splitlines() if l.strip()}
+            lines |= {l.strip() for l in region.splitlines() if len(l.strip()) >= 8}
     return lines
 
 

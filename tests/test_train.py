@@ -79,12 +79,7 @@ def test_cli_book_recipe_prints_the_books_lines_and_writes_json(tmp_path, capsys
     directory = write_idx_dir(small_real_or_synthetic(), tmp_path / "fmnist")
     out_json, out_png = tmp_path / "run.json", tmp_path / "curves.png"
     argv = ["batch_norm", "--recipe", "book", "--device", "cpu", "--epochs", "2", "--data", str(directory),
-            "--json", str(out_json), "--quiet"]
-    try:
-        import PIL  # noqa: F401
-        argv += ["--plot", str(out_png)]
-    except ImportError:
-        out_png = None
+            "--json", str(out_json), "--quiet", "--plot", str(out_png)]
     assert run_cli(argv) == 0
     stdout = capsys.readouterr().out
     assert "training on cpu" in stdout and str(directory) in stdout
@@ -103,8 +98,40 @@ def test_cli_book_recipe_prints_the_books_lines_and_writes_json(tmp_path, capsys
     assert result["examples"] == 2 * 2048 and result["steps"] == 2 * 8      # last partial batch kept
     assert 0 < result["train_seconds"] and result["examples_per_sec"] > 0
     assert all(0 <= h["test_acc"] <= 1 for h in result["history"])
-    if out_png is not None:
-        assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_valid_png(out_png)
+
+
+def assert_valid_png(path, min_size=(400, 300)):
+    from PIL import Image
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as image:
+        image.verify()                          # the whole file: chunks and checksums
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size >= min_size, image.size
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 20     # drawn, not blank
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_the_curves_are_the_books_animator_with_the_books_accuracy(tmp_path, epochs):
+    result = train.train_model(solution("lenet"), "lenet", "book", "cpu", epochs=epochs, dataset=synthetic(512, 64),
+                               progress=False)
+    figure = train.training_figure(result)
+    (ax,) = figure.axes
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss / accuracy"
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[:3] == ["train loss", "train acc", "test acc"]
+    book = train.BOOK["lenet"]
+    references = {round(line.get_ydata()[0], 3): line.get_label() for line in ax.get_lines()[3:]}
+    assert set(references) == {book.printed_zh, book.printed_en}        # read from BOOK, both editions
+    assert "zh 6.6" in references[book.printed_zh] and "en 7.6" in references[book.printed_en]
+    assert ax.get_xlim()[1] >= epochs and ax.get_ylim()[0] == 0
+    (legend,) = figure.legends                  # outside the axes: below them
+    figure.canvas.draw()
+    assert legend.get_window_extent().y1 <= ax.get_window_extent().y0
+    assert figure._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"     # shows inline in a notebook
+    path = train.plot_history(result, tmp_path / "plots" / "curves.png")
+    assert_valid_png(path)
 
 
 def test_cli_reports_missing_data_with_every_way(tmp_path, capsys):

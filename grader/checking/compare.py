@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from ..computation.canonical import canonical, first_mismatch
 from ..computation.diagnose import Diagnosis, diagnose, layer_text, where_text
 from ..report import CheckFailure, bilingual, shape_text, wrong_output_shape, wrong_parameter_count
-from ..shapes import first_missing_row
+from ..shapes import first_missing_row, marked_row
 from ..spec import NetworkSpec
 from ..visible import table_failure
 from .outcome import GraderBroken
@@ -37,7 +37,7 @@ def book_shapes(spec: NetworkSpec, student) -> str:
     produced = student.produced_shapes(spec.call, spec.input_shape)
     row = first_missing_row(spec.table, produced)
     if row is not None:
-        raise CheckFailure(table_failure(spec, table, row, produced["error"] or ""))
+        raise CheckFailure(table_failure(spec, table, marked_row(spec.table, table, row), produced["error"] or ""))
     return bilingual("Your network computes every shape of the book's table, grouped differently; "
                      "the book prints its top-level layers like this:\n" + "\n".join(
                          f"      {i + 1:>2}  {row}" for i, row in enumerate(spec.table)),

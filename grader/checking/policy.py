@@ -45,6 +45,8 @@ def group_key(result, network_keys: set) -> tuple:
 def charge(results, module: str) -> None:
     budget: dict[tuple, float] = {}
     first: dict[tuple, str] = {}
+    first_result: dict[tuple, object] = {}
+    because: dict[tuple, object] = {}          # the builder's argument behind a network's one mistake
     network_keys = {r.cause_detail[0].key for r in results if r.kind == "structure" and r.status == "failed"
                     and getattr(r, "cause_detail", None) and r.cause_detail[1]}
     for result in results:
@@ -57,6 +59,8 @@ def charge(results, module: str) -> None:
             result.score = 0.0
             continue
         key = group_key(result, network_keys)
+        if key != cause.key:
+            because.setdefault(key, cause)
         budget.setdefault(key, CAUSE_SHARE * design_points(module))
         taken = min(result.max_score, budget[key])
         budget[key] -= taken
@@ -69,6 +73,9 @@ def charge(results, module: str) -> None:
                              f"与“{first[key]}”中的错误相同（{cause.gist}），已在那里报告；"
                              f"同一个错误在本网络中最多扣 {cost:g} 分。")
         else:
-            first[key] = result.name
+            first[key], first_result[key] = result.name, result
             if getattr(result, "attributed", False):      # its own message does not name the mistake: add it
                 result.output += "\n" + "the mistake / 错误所在：\n" + cause.message()
+    for key, cause in because.items():
+        first_result[key].output += ("\n" + f"it comes from a builder / 原因在构建函数中 ({cause.where}):\n"
+                                     + cause.message())

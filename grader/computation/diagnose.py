@@ -199,7 +199,7 @@ def align(expected: Trace, found: Trace, e_shape, f_shape) -> list[tuple[int | N
 
 # -- naming the departures ---------------------------------------------------
 
-ATTR_WORDS = {"padding": ("padding", "填充"), "stride": ("stride", "步幅"), "kernel": ("kernel_size", "卷积核/窗口大小"),
+ATTR_WORDS = {"kernel": ("kernel_size", "卷积核/窗口大小"), "stride": ("stride", "步幅"), "padding": ("padding", "填充"),
               "out": ("output channels / features", "输出通道数"), "in": ("input channels", "输入通道数"),
               "p": ("dropout rate p", "丢弃率 p"), "momentum": ("momentum", "动量 momentum"), "eps": ("eps", "eps"),
               "bias": ("bias", "偏置"), "affine": ("affine", "affine"), "divisor": ("divisor_override", "divisor_override"),
@@ -207,6 +207,10 @@ ATTR_WORDS = {"padding": ("padding", "填充"), "stride": ("stride", "步幅"), 
               "ceil_mode": ("ceil_mode", "ceil_mode"), "training": ("training mode", "训练模式"),
               "dilation": ("dilation", "dilation"), "groups": ("groups", "groups"),
               "shared": ("its own parameters", "独立的参数")}
+
+
+ARGUMENT_NAMES = {"kernel": "kernel_size", "out": "out_channels", "divisor": "divisor_override",
+                  "running_stats": "track_running_stats"}
 
 
 def show(value) -> str:
@@ -222,6 +226,13 @@ def setting_cause(e: Node, f: Node, ea: dict, fa: dict, call: str | None, given=
     word, word_zh = ATTR_WORDS.get(k, (k, k))
     where = where_text(f)
     book, theirs = show(ea.get(k)), show(fa.get(k))
+    if k not in ("in", "shared"):
+        shown = [n for n in names if n not in ("in", "shared")]
+        book = " and ".join(f"{ATTR_WORDS.get(n, (n, n))[0]} {show(ea.get(n))}" for n in shown)
+        theirs = " and ".join(f"{ATTR_WORDS.get(n, (n, n))[0]} {show(fa.get(n))}" for n in shown)
+        book_zh = "，".join(f"{ATTR_WORDS.get(n, (n, n))[1]} {show(ea.get(n))}" for n in shown)
+        theirs_zh = "，".join(f"{ATTR_WORDS.get(n, (n, n))[1]} {show(fa.get(n))}" for n in shown)
+        setting = ", ".join(f"{ARGUMENT_NAMES.get(n, n)}={show(ea.get(n))}" for n in shown)
     if k == "in":
         unit = "features" if f.op == "linear" else "channels"
         return Cause(("channels", "not passed on"), where,
@@ -246,13 +257,13 @@ def setting_cause(e: Node, f: Node, ea: dict, fa: dict, call: str | None, given=
     argument = argument_for(call, k, ea.get(k), e)
     key = ("argument", argument) if argument else ("setting", e.op, k)
     hint = (f"use the argument {argument} instead of a fixed value." if argument else
-            f"set {word}={book} on this layer, as the book does.")
-    hint_zh = f"请使用参数 {argument}，不要写死。" if argument else f"请按书中设置 {word_zh}={book}。"
+            f"set {setting} on this layer, as the book does.")
+    hint_zh = f"请使用参数 {argument}，不要写死。" if argument else f"请按书中设置 {setting}。"
     what = LAYER_NAMES.get(e.op, e.op)
-    gist = f"{what}: {word} {theirs} instead of {book}" + (f" ({argument} ignored)" if argument else "")
+    gist = f"{what}: {theirs} instead of {book}" + (f" ({argument} ignored)" if argument else "")
     return Cause(key, where,
-                 f"the book's {layer_text(e)} has {word} {book}; yours has {theirs} ({layer_text(f)}).",
-                 f"书中的 {layer_text(e)} 的 {word_zh} 为 {book}，你的为 {theirs}。", hint, hint_zh, gist)
+                 f"the book's {layer_text(e)} has {book}; yours has {theirs} ({layer_text(f)}).",
+                 f"书中的 {layer_text(e)}：{book_zh}；你的：{theirs_zh}。", hint, hint_zh, gist)
 
 
 def kind_cause(e: Node, f: Node) -> Cause:
@@ -342,7 +353,8 @@ def skip_cause(expected: Trace, found: Trace) -> Cause | None:
                              "(or its 1x1 convolution) as it is.",
                              "捷径在相加前经过了 ReLU；书中直接加上 X（或其 1x1 卷积）。", hint, hint_zh,
                              "shortcut passed through a ReLU")
-    if len(f_adds) < len(e_adds) and found.complete:
+    norms = [sum(n.op == "batch_norm" for n in t.nodes) for t in (expected, found)]
+    if len(f_adds) < len(e_adds) and found.complete and norms[1] >= norms[0]:   # the blocks are there, the + not
         where = where_text(found.nodes[-1]) if not f_adds and found.nodes else "the residual blocks"
         return Cause(("shortcut", "missing"), where,
                      "the shortcut is missing: nothing is added to the main branch's output.",
