@@ -61,10 +61,18 @@ class Probes:
 
     def do_graph(self, call, input_shape, mode="train"):
         """The dataflow graph of one forward pass (``computation.record``), up to where it raised."""
+        opaque = self.opaque_classes()
+
         def work(model, shape, device):
             model.train(mode == "train")
-            return record(model, torch.empty(shape, device=device), self.describe)
+            return record(model, torch.empty(shape, device=device), self.describe, opaque)
         return build.on_meta_or_cpu(self.computed(work), self.module, call, input_shape)
+
+    def opaque_classes(self) -> tuple:
+        """The module's classes recorded as one operation each (``NetworkSpec.opaque``: a BatchNorm from scratch)."""
+        spec = NETWORKS.get(self.module_name)
+        found = [getattr(self.module, name, None) for name in (spec.opaque if spec else ())]
+        return tuple(c for c in found if isinstance(c, type) and issubclass(c, nn.Module))
 
     def describe(self, error: BaseException) -> str:
         return describe_exception(error, self.source)
@@ -106,6 +114,21 @@ class Probes:
                 results.append(model(x[: shape[0]]).tolist())
         return results
 
+    def do_weighted_outputs(self, call, input_shape, seed=0):
+        """Outputs with weights set by the order of use (``computation.weights``), in eval and in training mode."""
+        from .computation.weights import use_order_weights
+        torch.manual_seed(seed)
+        model = build.build(self.module, call, "cpu", input_shape)
+        x = seeded_input(input_shape, seed + 1)
+        use_order_weights(model, x)
+        with torch.no_grad():
+            model.eval()
+            evaluated = model(x)
+            model.train()
+            torch.manual_seed(seed + 2)
+            trained = model(x)
+        return {"eval": evaluated.double().flatten().tolist(), "train": trained.double().flatten().tolist()}
+
     def do_residual_identity(self, call, input_shape, seed=0):
         """Silence the main branch (BatchNorm scale and shift 0) and return input, output and 1x1 convs."""
         model = self.build_real(call, seed, input_shape)
@@ -128,6 +151,94 @@ class Probes:
         with torch.no_grad():
             y = model(seeded_input(input_shape, seed + 1))
         return {"shape": list(y.shape), "min": float(y.min())}
+
+    def do_input_output(self, call, input_shape, mode="train", seed=0):
+        """One forward pass of ``call`` on a seeded input: the input and the output, as numbers."""
+        model = self.build_real(call, seed, input_shape)
+        model.train(mode == "train")
+        x = seeded_input(input_shape, seed + 1)
+        with torch.no_grad():
+            y = model(x)
+        return {"input": x.tolist(), "output": y.tolist()}
+
+    # -- the BatchNorm written from scratch (batch_norm_scratch.py) -------------------------------
+    # The book's use, and no other: training with net.train() and gradients on, prediction with
+    # net.eval() under torch.no_grad() (``is_grad_enabled`` and ``self.training`` agree there).
+
+    @staticmethod
+    def numbers(value):
+        return value.detach().double().tolist() if isinstance(value, torch.Tensor) else None
+
+    def do_bn_function(self, cases):
+        """The student's ``batch_norm`` on each case, gradients on (training): Y, the moving statistics it
+        returns, and the gradients of sum(Y * G) with respect to X, gamma and beta."""
+        results = []
+        for case in cases:
+            x = torch.tensor(case["X"], dtype=torch.float32, requires_grad=True)
+            gamma = torch.tensor(case["gamma"], dtype=torch.float32, requires_grad=True)
+            beta = torch.tensor(case["beta"], dtype=torch.float32, requires_grad=True)
+            mean = torch.tensor(case["moving_mean"], dtype=torch.float32)
+            var = torch.tensor(case["moving_var"], dtype=torch.float32)
+            with torch.enable_grad():
+                out = self.module.batch_norm(x, gamma, beta, mean, var, case["eps"], case["momentum"])
+                if not isinstance(out, (tuple, list)) or len(out) != 3 or \
+                        not all(isinstance(v, torch.Tensor) for v in out):
+                    raise build.SubmissionMistake(
+                        f"batch_norm(...) returned {type(out).__name__}; it must return the tuple (Y, moving_mean, "
+                        "moving_var)\nbatch_norm(...) 必须返回 (Y, moving_mean, moving_var)")
+                y = out[0]
+                if y.requires_grad:
+                    (y.float() * torch.tensor(case["G"], dtype=torch.float32)).sum().backward()
+            results.append({"Y": self.numbers(y), "moving_mean": self.numbers(out[1]),
+                            "moving_var": self.numbers(out[2]), "dX": self.numbers(x.grad),
+                            "dgamma": self.numbers(gamma.grad), "dbeta": self.numbers(beta.grad)})
+        return results
+
+    def do_bn_module(self, num_features, num_dims, steps, seed=0):
+        """A fresh ``BatchNorm(num_features, num_dims)`` of the student's, run step by step.
+
+        A ``train`` step: ``net.train()``, gradients on, Y and the gradients of sum(Y * G); an ``eval``
+        step: ``net.eval()`` under ``torch.no_grad()``. Returns its parameters (name, shape, whether they
+        require a gradient) and initial values, its buffers, its ``moving_mean`` and ``moving_var`` as
+        they start, and after each step Y, the gradients and the moving statistics."""
+        torch.manual_seed(seed)
+        layer = build.build(self.module, f"BatchNorm({int(num_features)}, num_dims={int(num_dims)})", "cpu")
+        params = dict(layer.named_parameters())
+
+        def moving():
+            return [self.numbers(getattr(layer, name, None)) for name in ("moving_mean", "moving_var")]
+
+        observed = {
+            "parameters": [[name, list(p.shape), bool(p.requires_grad)] for name, p in params.items()],
+            "initial": {name: self.numbers(p) for name, p in params.items()},
+            "buffers": [name for name, _ in layer.named_buffers()],
+            "moving": {name: {"present": isinstance(getattr(layer, name, None), torch.Tensor),
+                              "is_parameter": isinstance(getattr(layer, name, None), nn.Parameter),
+                              "value": self.numbers(getattr(layer, name, None))}
+                       for name in ("moving_mean", "moving_var")},
+            "steps": []}
+        for step in steps:
+            x = torch.tensor(step["X"], dtype=torch.float32)
+            for p in params.values():
+                p.grad = None
+            if step["mode"] == "train":
+                layer.train()
+                x.requires_grad_(True)
+                with torch.enable_grad():
+                    y = layer(x)
+                    if isinstance(y, torch.Tensor) and y.requires_grad and step.get("G") is not None:
+                        (y.float() * torch.tensor(step["G"], dtype=torch.float32)).sum().backward()
+            else:
+                layer.eval()
+                with torch.no_grad():
+                    y = layer(x)
+            if not isinstance(y, torch.Tensor):
+                raise build.SubmissionMistake(f"BatchNorm's forward returned {type(y).__name__}, not a tensor\n"
+                                              "BatchNorm 的 forward 必须返回张量")
+            observed["steps"].append({"Y": self.numbers(y), "dX": self.numbers(x.grad),
+                                      "grads": {name: self.numbers(p.grad) for name, p in params.items()},
+                                      "moving": moving()})
+        return observed
 
     def do_train(self, device="cpu", seed=0):
         from . import train

@@ -194,3 +194,38 @@ def test_a_course_adds_its_own_check_as_one_test_function(tmp_path, monkeypatch)
     assert [(r.name, r.max_score, r.status) for r in course] == [
         ("lenet(): the class scores are computed without bias", 2.0, "failed")]
     assert report.max_score == NON_TRAINING["lenet"] + 2 and report.score == NON_TRAINING["lenet"]
+
+
+HAND_WRITTEN_LENET = '''import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class LeNet(nn.Module):
+    """The book's function with other operations: sigmoid and one Linear written out by hand."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(1, 6, 5, padding=2), nn.Conv2d(6, 16, 5)
+        self.f1, self.f2, self.f3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.avg_pool2d(1 / (1 + torch.exp(-self.c1(x))), 2)
+        x = F.avg_pool2d(torch.sigmoid(self.c2(x)), 2).reshape(x.shape[0], -1)
+        x = torch.sigmoid(x @ self.f1.weight.T + self.f1.bias)
+        return self.f3(torch.sigmoid(self.f2(x)))
+
+
+def lenet():
+    return LeNet()
+'''
+
+
+def test_the_same_function_written_with_other_operations_gets_full_marks(tmp_path):
+    """Judged on the outputs with the same weights (given by the order of use), not on the spelling."""
+    (tmp_path / "lenet.py").write_text(HAND_WRITTEN_LENET)
+    report = grade_submission(tmp_path, modules=("lenet",), train=False)
+    assert failed(report) == [] and report.score == NON_TRAINING["lenet"]
+    (tmp_path / "lenet.py").write_text(HAND_WRITTEN_LENET.replace("1 / (1 + torch.exp(", "1 / (2 + torch.exp("))
+    RESULTS_CACHE.clear()
+    assert grade_submission(tmp_path, modules=("lenet",), train=False).score < NON_TRAINING["lenet"]

@@ -228,6 +228,7 @@ def setting_cause(e: Node, f: Node, ea: dict, fa: dict, call: str | None, given=
     book, theirs = show(ea.get(k)), show(fa.get(k))
     if k not in ("in", "shared"):
         shown = [n for n in names if n not in ("in", "shared")]
+        shown = [n for n in shown if n not in ("count_include_pad", "training")] or shown   # consequences
         book = " and ".join(f"{ATTR_WORDS.get(n, (n, n))[0]} {show(ea.get(n))}" for n in shown)
         theirs = " and ".join(f"{ATTR_WORDS.get(n, (n, n))[0]} {show(fa.get(n))}" for n in shown)
         book_zh = "，".join(f"{ATTR_WORDS.get(n, (n, n))[1]} {show(ea.get(n))}" for n in shown)
