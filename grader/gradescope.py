@@ -44,7 +44,7 @@ from .spec import MODULES, NETWORKS
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE / "templates"
-GRADING_REQUIREMENTS = ("torch", "torchvision", "hypothesis")
+GRADING_REQUIREMENTS = ("torch", "torchvision", "hypothesis", "pytest")   # the hidden checks are pytest tests
 VISIBLE_KINDS = ("shapes", "params")           # what the students' own visible tests check too
 FEEDBACK = ("brief", "full", "none")
 VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")

@@ -99,12 +99,13 @@ def test_package_layout(package):
         infos = {i.filename: i for i in archive.infolist()}
         for name in ("setup.sh", "run_autograder"):
             assert infos[name].external_attr >> 16 & 0o111, f"{name} must be executable"
-        assert {"kit/grader/checks.py", "kit/grader/grade.py", "kit/solutions/resnet.py",
+        assert {"kit/grader/hidden_tests/test_structure.py", "kit/grader/hidden_tests/pytest.ini",
+                "kit/grader/checking/plugin.py", "kit/grader/grade.py", "kit/solutions/resnet.py",
                 "kit/requirements.txt", "kit/autograder.json", "kit/reference_cache.json",
                 "kit/pyproject.toml"} <= set(infos)
         assert not [n for n in infos if n.startswith(("kit/tests/", "kit/exercises/")) or "__pycache__" in n]
         requirements = archive.read("kit/requirements.txt").decode().split()
-        assert requirements == ["torch==2.14.1", "torchvision==0.29.1", "hypothesis==6.170.17"]
+        assert requirements == ["torch==2.14.1", "torchvision==0.29.1", "hypothesis==6.170.17", "pytest==9.2.0"]
         setup = archive.read("setup.sh").decode()
         config = json.loads(archive.read("kit/autograder.json"))
     assert "torch==2.14.1 torchvision==0.29.1" in setup and "download.pytorch.org/whl/cpu" in setup

@@ -65,7 +65,9 @@ LAYER_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm"
                "sigmoid": "Sigmoid", "tanh": "Tanh", "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d",
                "global_avg_pool": "global average pooling", "dropout": "Dropout", "cat": "torch.cat",
                "add": "the addition (+)", "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
-               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "detach": ".detach()", "mul": "a multiplication"}
+               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "detach": ".detach()", "mul": "a multiplication",
+               "scratch_batch_norm": "BatchNorm (the one you write from scratch)"}
+NORMALIZATIONS = {"batch_norm", "scratch_batch_norm"}     # nn.BatchNorm and a BatchNorm written from scratch
 
 
 def size(value) -> str:
@@ -118,6 +120,11 @@ def family(op: str) -> str | None:
     return None
 
 
+def related(a: str, b: str) -> bool:
+    """Two operations of one kind: activations, poolings, or nn.BatchNorm and a BatchNorm from scratch."""
+    return (family(a) is not None and family(a) == family(b)) or (a != b and {a, b} <= NORMALIZATIONS)
+
+
 # -- alignment ---------------------------------------------------------------
 
 def comparable_attrs(node: Node, trace: Trace, input_shape) -> dict:
@@ -157,7 +164,7 @@ def align(expected: Trace, found: Trace, e_shape, f_shape) -> list[tuple[int | N
         e, f = E[i], F[j]
         if e.op == f.op:
             return 0.0 if e_attrs[i] == f_attrs[j] else 0.5
-        if family(e.op) is not None and family(e.op) == family(f.op):
+        if related(e.op, f.op):
             return 0.8
         return None
     n, m = len(E), len(F)
@@ -268,6 +275,17 @@ def setting_cause(e: Node, f: Node, ea: dict, fa: dict, call: str | None, given=
 
 
 def kind_cause(e: Node, f: Node) -> Cause:
+    if {e.op, f.op} <= NORMALIZATIONS:
+        theirs = "your own BatchNorm" if f.op == "scratch_batch_norm" else f"nn.BatchNorm ({layer_text(f)})"
+        book = "its own BatchNorm (the one written from scratch)" if e.op == "scratch_batch_norm" else layer_text(e)
+        return Cause(("normalization", "kind"), where_text(f),
+                     f"the book uses {book} here; yours uses {theirs}.",
+                     f"书中此处使用{'从零实现的 BatchNorm' if e.op == 'scratch_batch_norm' else ' nn.BatchNorm'}，"
+                     "你的实现用了另一种。",
+                     "use the BatchNorm class of this module (BatchNorm(num_features, num_dims)), not nn.BatchNorm."
+                     if e.op == "scratch_batch_norm" else "use nn.BatchNorm2d / nn.BatchNorm1d here, as the book does.",
+                     "请使用本模块中的 BatchNorm 类。" if e.op == "scratch_batch_norm" else "请使用 nn.BatchNorm。",
+                     f"{theirs} instead of {book}")
     fam = family(e.op)
     book, theirs = LAYER_NAMES.get(e.op, e.op), LAYER_NAMES.get(f.op, f.op)
     zh = "激活函数" if fam == "activation" else "池化"
@@ -363,6 +381,44 @@ def skip_cause(expected: Trace, found: Trace) -> Cause | None:
     return None
 
 
+def preactivation_cause(expected: Trace, found: Trace) -> Cause | None:
+    """DenseNet's convolution blocks in the old order (convolution, BatchNorm, ReLU) instead of the book's
+    BatchNorm, ReLU, convolution."""
+    def chains(trace, first, second, third) -> list[tuple[Node, Node]]:
+        """(last node, convolution) of every chain first -> second -> third."""
+        found_chains = []
+        for node in trace.nodes:
+            if node.op != third or not node.inputs or node.inputs[0] == -1:
+                continue
+            middle = trace.nodes[node.inputs[0]]
+            if middle.op != second or not middle.inputs or middle.inputs[0] == -1:
+                continue
+            start = trace.nodes[middle.inputs[0]]
+            if start.op == first:
+                found_chains.append((node, node if node.op == "conv2d" else start))
+        return found_chains
+
+    def conv_key(conv: Node):
+        return conv.attrs["weight"][2:], conv.attrs["stride"], conv.attrs["padding"]
+
+    book_pre = len(chains(expected, "batch_norm", "relu", "conv2d"))
+    found_pre = len(chains(found, "batch_norm", "relu", "conv2d"))
+    book_post = chains(expected, "conv2d", "batch_norm", "relu")
+    found_post = chains(found, "conv2d", "batch_norm", "relu")
+    if book_pre and found_pre < book_pre and len(found_post) > len(book_post):
+        usual = {conv_key(conv) for _, conv in book_post}      # the stem's convolution is one the book has too
+        where = next((last for last, conv in found_post if conv_key(conv) not in usual), found_post[-1][0])
+        return Cause(("order", "batchnorm-relu-conv"), where_text(where),
+                     "these layers run in the order convolution, BatchNorm, ReLU; the book's DenseNet uses the "
+                     "improved order BatchNorm, ReLU, convolution (each block normalizes and activates its input, "
+                     "then convolves).",
+                     "这些层的顺序是卷积、BatchNorm、ReLU；书中的 DenseNet 使用改良的顺序：BatchNorm、ReLU、卷积。",
+                     "conv_block returns nn.Sequential(nn.BatchNorm2d(input_channels), nn.ReLU(), nn.Conv2d(...)).",
+                     "conv_block 应返回 nn.Sequential(nn.BatchNorm2d(input_channels), nn.ReLU(), nn.Conv2d(...))。",
+                     "convolution, BatchNorm, ReLU instead of BatchNorm, ReLU, convolution")
+    return None
+
+
 def concat_order_cause(expected_data: dict, found_data: dict) -> Cause | None:
     """Inception branches concatenated in another order than the book's."""
     e_trace, f_trace = canonical(expected_data), canonical(found_data)
@@ -372,6 +428,14 @@ def concat_order_cause(expected_data: dict, found_data: dict) -> Cause | None:
         e_order = [e_trace.nodes[j].skeleton if j != -1 else "input" for j in e.inputs]
         f_order = [f_trace.nodes[j].skeleton if j != -1 else "input" for j in f.inputs]
         if sorted(e_order) == sorted(f_order) and e_order != f_order:
+            if dense_concatenation(e_trace, e):
+                return Cause(("concatenation", "order"), where_text(f),
+                             "the new features are concatenated before the block's input; the book concatenates "
+                             "the input first, then the new features.",
+                             "新特征被拼接在输入之前；书中先拼接输入，再拼接新特征。",
+                             "X = torch.cat((X, Y), dim=1) after each convolution block.",
+                             "每个卷积块之后：X = torch.cat((X, Y), dim=1)。",
+                             "DenseBlock: new features concatenated before the input")
             book = ", ".join(branch_name(e_trace, j) for j in e.inputs)
             theirs = ", ".join(branch_name(f_trace, j) for j in f.inputs)
             return Cause(("concatenation", "order"), where_text(f),
@@ -382,6 +446,25 @@ def concat_order_cause(expected_data: dict, found_data: dict) -> Cause | None:
                          "请按书中的顺序拼接：torch.cat((p1, p2, p3, p4), dim=1)。",
                          "Inception branches concatenated in another order")
     return None
+
+
+def dense_concatenation(trace: Trace, cat: Node) -> bool:
+    """A dense block's ``torch.cat((X, Y))``: two parts, the second computed from the first."""
+    if len(cat.inputs) != 2:
+        return False
+    first, second = cat.inputs
+    if first == -1:
+        return True
+    seen, todo = set(), [second]
+    while todo:
+        k = todo.pop()
+        if k == first:
+            return True
+        if k == -1 or k in seen:
+            continue
+        seen.add(k)
+        todo += trace.nodes[k].inputs
+    return False
 
 
 def branch_name(trace: Trace, j: int) -> str:
@@ -490,7 +573,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     found_for = {i: j for i, j in pairs if i is not None and j is not None}
 
     causes: list[Cause] = []
-    special = [count_argument_cause(call, expected, found), concat]
+    special = [count_argument_cause(call, expected, found), concat, preactivation_cause(expected, found)]
     departures = [(i, j) for i, j in pairs
                   if i is None or j is None or expected.nodes[i].op != found.nodes[j].op or e_attrs[i] != f_attrs[j]]
     involves_add = any((i is not None and expected.nodes[i].op in ("add", "relu", "batch_norm"))
@@ -540,6 +623,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     if named:
         # a specific reading of the departures replaces the generic ones it explains
         generic = {"shortcut": {"missing", "extra", "position", "setting", "activation", "channels"},
+                   "order": {"missing", "extra", "position", "setting", "channels", "activation"},
                    "concatenation": {"setting", "missing", "extra", "channels", "position"},
                    "argument": {"setting", "missing", "extra", "channels", "position", "activation"}}
         explained = set().union(*(generic[c.key[0]] for c in named))

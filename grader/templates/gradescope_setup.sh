@@ -48,4 +48,4 @@ fi
 # stay unreadable to it.
 chmod -R go-rwx "$KIT/solutions"
 [ -f "$KIT/reference_cache.json" ] && chmod go-rwx "$KIT/reference_cache.json"
-"$VENV/bin/python" -c "import torch, hypothesis; print('setup.sh: torch', torch.__version__, 'ready')"
+"$VENV/bin/python" -c "import torch, hypothesis, pytest; print('setup.sh: torch', torch.__version__, 'ready')"
