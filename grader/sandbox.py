@@ -13,14 +13,23 @@ Each child
 - gets resource limits: address space (the memory cap), CPU time, file size,
   open files, no core dumps, no new privileges;
 - when the grader runs as root: runs under an unprivileged user id of its
-  own (reserved for its lifetime) with a process limit, in a private mount
-  namespace where the repository (``solutions/``, ``tests/``, ``grader/``,
-  ``.git``) and the folder holding it, the submission's folder and its
-  siblings (other submissions),
-  ``/home``, ``/root``, ``/srv``, ``/mnt``, ``/media`` and the paths in
-  ``$GRADER_HIDE`` are empty, read-only folders, and ``/tmp``, ``/var/tmp``
-  and ``/dev/shm`` are small private tmpfs; the Python installation stays
-  readable;
+  own (reserved for its lifetime) with a process limit, in a memory cgroup
+  of its own where the machine has a writable one (memory held in files,
+  memfd or SysV segments counts; otherwise ``os.memfd_create`` is refused in
+  its process), and in private mount and IPC namespaces where
+  - the repository (``solutions/``, ``tests/``, ``grader/``, ``.git``) and
+    the folder holding it, the highest folder above the submission below a
+    system folder (the whole class, at any depth: ``CLASS/<student>/...``),
+    every top-level folder that is not the system's (``/home``, ``/root``,
+    ``/work``, ...) and the paths in ``$GRADER_HIDE`` are empty, read-only
+    folders;
+  - ``/tmp``, ``/var/tmp``, ``/dev/shm`` and every other world-writable
+    folder (``/run/lock`` = ``/var/lock``, ...) are small private tmpfs, and
+    every other mount is read-only;
+  - ``/proc`` shows only the child's own processes (``hidepid=2``);
+  - SysV shared memory and message queues are its own, small, and go with
+    its last process;
+  the Python installation stays readable;
 - runs in a private scratch directory holding a copy of the one module file,
   with stdin closed and stdout/stderr going to a capped file (shown
   truncated, with control characters escaped, grader stack frames and lines
@@ -35,7 +44,12 @@ the submission did not rewrite the grader's code, torch's or the builtins in
 its process (``Guard``); a reply saying so, or any malformed reply, refuses
 the module. When the grading ends every process of the sandbox is killed:
 as root, every process of its user id; otherwise every process of its
-session and every orphan the zygote (a child subreaper) inherited.
+session and every orphan the zygote (a child subreaper) inherited. When the
+grading process dies, even by SIGKILL, the zygote sees its socket close,
+kills every process below it and removes the sandboxes' cgroups and scratch
+folders (a child also dies with the zygote: parent-death signal); at a
+normal exit the grading process closes the sandboxes still open (the
+reference's).
 
 Without root the children run as the grader's own user: they can read (and
 write) whatever that user can. The grader then says so on stderr, and checks
@@ -44,6 +58,7 @@ not change (a module that changes them is refused).
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import fcntl
 import json
@@ -73,12 +88,25 @@ GRADER_DIR = ROOT / "grader"
 REFERENCE_DIR = ROOT / "solutions"
 SANDBOX_UID_BASE = 61000
 SANDBOX_UID_COUNT = 4000
+# The memory cgroup's limit is the memory cap plus this: the child also owns the copies of the
+# zygote's pages it writes to (Python's reference counts touch them); grading the reference
+# adds about 20 MB in all, training more.
+CGROUP_ALLOWANCE_MB = 128
 MAX_SOURCE_BYTES = 1_000_000
 MAX_REPLY_BYTES = 32_000_000
 OUTPUT_LIMIT_BYTES = 8_000_000      # what the submission may print before writes fail
 SHOWN_OUTPUT_CHARS = 1500
 NPROC_LIMIT = 64 + 2 * (os.cpu_count() or 1)     # processes and threads (training uses one per core)
 PRIVATE_TMP = {"/tmp": "size=64m,mode=1777", "/var/tmp": "size=8m,mode=1777", "/dev/shm": "size=8m,mode=1777"}
+# Every other folder anyone may write (/run/lock = /var/lock, /dev/mqueue, ...; found by
+# ``shared_folders``) gets a tiny private tmpfs: programs that expect it still work, and
+# nothing written there reaches the next student or outlives the child.
+SHARED_FOLDER_TMPFS = "size=1m,nr_inodes=64,mode=1777"
+SHARED_FOLDER_DEPTH = 4          # how deep below / they are looked for; deeper ones are read-only anyway
+# System V IPC in the child's private IPC namespace: small, so that it cannot hold much memory
+# even without a memory cgroup (shmall is in pages).
+IPC_LIMITS = {"kernel/shmmax": 8 << 20, "kernel/shmall": 2048, "kernel/shmmni": 16, "kernel/msgmni": 16,
+              "kernel/msgmnb": 65536}
 # The child sees the system's own top-level folders; every other one (/home, /root, /work,
 # /opt, /srv, ...: where other copies of the kit, home folders and course files live) is
 # hidden, and the Python installation is bound back wherever it is.
@@ -86,6 +114,22 @@ SYSTEM_DIRS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "
                "usr", "var"}
 NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev",
                 "/run", "/var", "/tmp", "/usr/local", "/usr/lib", "/usr/share"}
+# Where a class folder stops: the folders of the system a class may be kept in. Below one of
+# them, the highest folder above a submission is hidden whole (every classmate, at any depth).
+SYSTEM_FOLDERS = NEVER_HIDDEN | {"/var/lib", "/var/cache", "/var/local", "/var/opt", "/var/spool", "/var/log",
+                                 "/var/mail", "/var/www", "/usr/local/lib", "/usr/local/share", "/usr/local/bin",
+                                 "/usr/lib64", "/usr/libexec", "/usr/src"}
+
+
+def class_root(folder: Path) -> str:
+    """The highest folder above a submission that is not one of the system's: hiding it hides every
+    classmate, at any depth (CLASS/<student>/exercises: CLASS, or the folder that holds CLASS)."""
+    top = folder
+    for parent in folder.parents:
+        if str(parent) in SYSTEM_FOLDERS or parent == parent.parent:
+            break
+        top = parent
+    return str(top)
 
 
 def outside_the_system() -> list[str]:
@@ -95,8 +139,8 @@ def outside_the_system() -> list[str]:
     except OSError:
         return ["/home", "/root", "/srv", "/mnt", "/media", "/opt"]
 EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.train in the child
-ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.computation.record", "grader.spec", "grader.data",
-                  "grader.train")
+ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.computation.record", "grader.computation.weights",
+                  "grader.spec", "grader.data", "grader.train")
 
 
 class SandboxError(Exception):
@@ -262,10 +306,14 @@ def libc():
     return _LIBC
 
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+# per-mount flags, as /proc/self/mountinfo spells them: kept when a mount is made read-only
+MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+               "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 
 
 def prctl(option: int, value: int) -> None:
@@ -279,6 +327,164 @@ def mount(source, target, fstype, flags: int, data=None) -> None:
     if libc().mount(b(source), b(target), b(fstype), flags, b(data)) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+def kernel_at_least(major: int, minor: int) -> bool:
+    found = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return found is not None and (int(found[1]), int(found[2])) >= (major, minor)
+
+
+def mount_points() -> list[tuple[str, str, set[str]]]:
+    """(mount point, file system type, per-mount options) of every mount this process sees, parents first."""
+    found = []
+    with open("/proc/self/mountinfo") as info:
+        for line in info:
+            left, _, right = line.partition(" - ")
+            fields = left.split()
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[4])
+            found.append((point, right.split()[0], set(fields[5].split(","))))
+    return found
+
+
+def shared_folders(depth: int = SHARED_FOLDER_DEPTH) -> list[str]:
+    """World-writable folders of the system (/run/lock, /dev/mqueue, ...): where two children could meet.
+
+    A shallow walk of the system's top-level folders (about 0.1 s, once per zygote); real
+    paths, without the ones ``PRIVATE_TMP`` covers. Deeper ones are read-only in the child.
+    """
+    found, stack = set(), [(f"/{name}", 1) for name in sorted(SYSTEM_DIRS - {"proc", "sys", "tmp"})]
+    while stack:
+        folder, level = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                entries = list(entries)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if mode & stat.S_IWOTH:
+                found.add(os.path.realpath(entry.path))
+            if level < depth:
+                stack.append((entry.path, level + 1))
+    return sorted(p for p in found if not any(under(p, private) for private in PRIVATE_TMP))
+
+
+# -- the memory cgroup: memory held in files (memfd, tmpfs, SysV shm) counts too -------------
+#
+# RLIMIT_AS counts address space only: a file in memory that nobody maps (memfd_create, a
+# tmpfs file, a SysV segment) escapes it. A memory cgroup per child counts everything its
+# processes add. It is made below the grader's own cgroup, so it only works where that one
+# is writable (root, cgroup v1 or a v2 cgroup with the memory controller delegated).
+
+def memory_cgroup_base() -> dict | None:
+    """{"path": this process's memory cgroup folder, "kind": "v1" | "v2"} if children can be made there."""
+    mounts = {}
+    try:
+        with open("/proc/self/mountinfo") as info:
+            for line in info:
+                left, _, right = line.partition(" - ")
+                fields, (fstype, _, options) = left.split(), right.split()[:3]
+                if fstype == "cgroup" and "memory" in options.split(","):
+                    mounts["v1"] = (fields[4], fields[3])
+                elif fstype == "cgroup2":
+                    mounts.setdefault("v2", (fields[4], fields[3]))
+        with open("/proc/self/cgroup") as groups:
+            lines = [line.rstrip("\n").split(":", 2) for line in groups]
+    except (OSError, ValueError):
+        return None
+    for _, controllers, path in sorted(lines, key=lambda l: l[1] == ""):         # v1 first
+        kind = "v2" if controllers == "" else "v1" if "memory" in controllers.split(",") else None
+        if kind not in mounts:
+            continue
+        point, root = mounts[kind]
+        if root != "/" and under(path, root):          # a bind mount of part of the hierarchy
+            path = path[len(root):] or "/"
+        base = {"path": os.path.normpath(point + "/" + path), "kind": kind}
+        if cgroup_works(base):
+            return base
+    return None
+
+
+def cgroup_works(base: dict) -> bool:
+    """Can a child cgroup be made here and given a memory limit? Tried with a throwaway one."""
+    probe = os.path.join(base["path"], f"grader-probe-{os.getpid()}")
+    try:
+        os.mkdir(probe)
+    except OSError:
+        return False
+    try:
+        write_cgroup(probe, "memory.limit_in_bytes" if base["kind"] == "v1" else "memory.max", str(1 << 30))
+        return True
+    except OSError:
+        return False
+    finally:
+        try:
+            os.rmdir(probe)
+        except OSError:
+            pass
+
+
+def write_cgroup(folder: str, name: str, value: str) -> None:
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(value)
+
+
+def join_memory_cgroup(cgroup: dict) -> None:
+    """In the child, as root: make its cgroup, limit it (no swap either), and move in; raises OSError."""
+    folder, limit = cgroup["path"], str(cgroup["bytes"])
+    os.makedirs(folder, exist_ok=True)
+    if cgroup["kind"] == "v1":
+        for name in ("memory.memsw.limit_in_bytes", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+            try:        # memsw (memory + swap) must stay >= memory: set around it; absent without swap accounting
+                write_cgroup(folder, name, limit)
+            except OSError:
+                if name == "memory.limit_in_bytes":
+                    raise
+    else:
+        write_cgroup(folder, "memory.max", limit)
+        try:
+            write_cgroup(folder, "memory.swap.max", "0")
+        except OSError:
+            pass
+    write_cgroup(folder, "cgroup.procs", str(os.getpid()))
+
+
+def cgroup_oom_kills(cgroup: dict | None) -> int:
+    """How many processes the kernel killed in this cgroup for want of memory."""
+    if not cgroup:
+        return 0
+    name = "memory.oom_control" if cgroup["kind"] == "v1" else "memory.events"
+    try:
+        with open(os.path.join(cgroup["path"], name)) as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def remove_cgroup(cgroup: dict | None, wait: float = 1.0) -> None:
+    """Remove a child's cgroup once its processes are gone (rmdir fails while a dying one is in it)."""
+    if not cgroup:
+        return
+    end = time.monotonic() + wait
+    while True:
+        try:
+            os.rmdir(cgroup["path"])
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > end:
+                return
+            time.sleep(0.01)
 
 
 def isolation_notes() -> list[str]:
@@ -347,10 +553,14 @@ class Zygote:
     def __init__(self):
         self.owner = os.getpid()
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # sys.path goes over the socket, not on the command line: a child can read its own
+        # /proc/self/cmdline (the zygote's), which must not name the grader's folders
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
-        boot = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
-                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[2]))")
-        self.proc = subprocess.Popen([sys.executable, "-I", "-c", boot, json.dumps(paths), str(theirs.fileno())],
+        boot = ("import sys, json, socket; s = socket.socket(fileno=int(sys.argv[1])); "
+                "sys.path[:] = json.loads(s.recv(1 << 20)); s.detach(); "
+                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[1]))")
+        self.sock.send(json.dumps(paths).encode())
+        self.proc = subprocess.Popen([sys.executable, "-I", "-c", boot, str(theirs.fileno())],
                                      pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, cwd="/", start_new_session=True)
         theirs.close()
@@ -430,10 +640,19 @@ def zygote() -> Zygote:
     return _ZYGOTE
 
 
+_SHARED_FOLDERS: list[str] = []      # found by the zygote (as root); every child inherits the list
+
+
 def zygote_main(fd: int) -> None:
-    """The zygote: import what children need, then fork one on each request and report exits."""
-    try:       # (it exits when the grading process closes the socket: no parent-death signal needed)
-        prctl(PR_SET_CHILD_SUBREAPER, 1)       # orphans of the children come back here, to be reaped
+    """The zygote: import what children need, then fork one on each request and report exits.
+
+    It ends when the grading process is gone (its end of the socket closes: a normal exit, a
+    crash or SIGKILL), and first kills every process of its sandboxes and removes their
+    cgroups and scratch folders (``remove_sandboxes``): nothing of a sandbox outlives grading.
+    """
+    global _SHARED_FOLDERS
+    try:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)       # orphans of the children come back here: none escapes
     except OSError:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -445,20 +664,31 @@ def zygote_main(fd: int) -> None:
         except ImportError:
             pass
     probes.warm_up()
-    info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root"}
+    info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root", "cgroup": None}
     if os.geteuid() == 0:
         info["namespaces"], info["why"] = probe_namespaces()
-    sock.send(json.dumps(info).encode())
+        _SHARED_FOLDERS = shared_folders() if info["namespaces"] else []
+        info["shared_folders"], info["cgroup"] = _SHARED_FOLDERS, memory_cgroup_base()
+    sandboxes: dict[int, dict] = {}
+    try:
+        sock.send(json.dumps(info).encode())
+        serve_forks(sock, sandboxes)
+    except OSError:          # the grader is gone mid-reply
+        pass
+    finally:
+        remove_sandboxes(sandboxes)
+        os._exit(0)
+
+
+def serve_forks(sock, sandboxes: dict[int, dict]) -> None:
+    """Answer the grading process until it closes the socket; remember what each child will leave."""
     while True:
         reap(sock)
         if not select.select([sock], [], [], 0.05)[0]:
             continue
-        try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
-        except OSError:
-            os._exit(0)
+        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
         if not data:
-            os._exit(0)
+            return
         request = json.loads(data)
         reply = {"id": request["id"]}
         if request["op"] == "fork":
@@ -470,6 +700,7 @@ def zygote_main(fd: int) -> None:
                 finally:
                     os._exit(70)
             reply["pid"] = pid
+            sandboxes[pid] = {"scratch": request["config"]["scratch"], "cgroup": request["config"].get("cgroup")}
         elif request["op"] == "killall":
             reply["killed"] = killall_uid(request["uid"])
         for descriptor in fds:
@@ -477,7 +708,8 @@ def zygote_main(fd: int) -> None:
         sock.send(json.dumps(reply).encode())
 
 
-def reap(sock) -> None:
+def reap(sock=None) -> None:
+    """Collect exited children (and orphans), telling the grading process when there is one."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -485,15 +717,40 @@ def reap(sock) -> None:
             return
         if not pid:
             return
-        sock.send(json.dumps({"exited": pid, "status": status}).encode())
+        if sock is not None:
+            sock.send(json.dumps({"exited": pid, "status": status}).encode())
+
+
+def remove_sandboxes(sandboxes: dict[int, dict]) -> None:
+    """In the zygote, once the grader is gone: kill everything below it, remove cgroups and scratch folders.
+
+    Every process a child started is below the zygote (a child subreaper inherits orphans), so
+    killing its descendants kills them all, whatever their uid or session. When the grader
+    closed every sandbox itself, there is nothing left to do.
+    """
+    end = time.monotonic() + 5.0
+    while time.monotonic() < end:
+        victims = descendants(os.getpid())
+        if not victims:
+            break
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap()
+        time.sleep(0.02)
+    for sandbox in sandboxes.values():
+        remove_cgroup(sandbox.get("cgroup"))
+        shutil.rmtree(sandbox["scratch"], ignore_errors=True)
 
 
 def probe_namespaces() -> tuple[bool, str]:
-    """Can a child get a private mount namespace here? Tried in a throwaway child."""
+    """Can a child get private mount and IPC namespaces here? Tried in a throwaway child."""
     pid = os.fork()
     if pid == 0:
         try:
-            if libc().unshare(CLONE_NEWNS) != 0:
+            if libc().unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
                 os._exit(10 + ctypes.get_errno())
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             mount("tmpfs", "/mnt" if os.path.isdir("/mnt") else "/tmp", "tmpfs", MS_NOSUID, "size=16k")
@@ -505,7 +762,7 @@ def probe_namespaces() -> tuple[bool, str]:
     if code == 0:
         return True, ""
     if code >= 10:
-        return False, f"unshare(CLONE_NEWNS) failed: {os.strerror(code - 10)}"
+        return False, f"unshare(CLONE_NEWNS | CLONE_NEWIPC) failed: {os.strerror(code - 10)}"
     return False, "mounting a tmpfs failed"
 
 
@@ -529,6 +786,7 @@ def killall_uid(uid: int) -> bool:
 
 def child_main(config: dict, requests: int, replies: int) -> None:
     """In the forked child: isolate, then serve requests. Never returns."""
+    zygote_pid = os.getppid()
     os.setsid()
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
@@ -547,22 +805,16 @@ def child_main(config: dict, requests: int, replies: int) -> None:
                 os.close(fd)
             except OSError:
                 pass
-    if config["memory_mb"]:    # 0: no address-space cap (CUDA maps far more address space than it uses)
-        memory = address_space_bytes() + int(config["memory_mb"]) * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(float(config["timeout"]) * 2 + 10)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-    hello = {"hidden": False, "why": "not root"}
+    set_limits(config)
+    hello = {"hidden": False, "why": "not root", "notes": [], "cgroup": False}
     work = scratch
     uid = config["uid"]
     if uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+        hello["cgroup"] = enter_memory_cgroup(config.get("cgroup"))
         source = (scratch / f"{module}.py").read_bytes()
-        work, problems = private_filesystem(config, source)
-        hello = {"hidden": not problems, "why": "; ".join(problems)}
+        work, problems, hello["notes"] = private_filesystem(config, source)
+        hello.update(hidden=not problems, why="; ".join(problems))
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
@@ -572,6 +824,9 @@ def child_main(config: dict, requests: int, replies: int) -> None:
             resource.setrlimit(resource.RLIMIT_NPROC, (count + NPROC_LIMIT, count + NPROC_LIMIT))
         except (OSError, ValueError):
             pass
+    die_with(zygote_pid)
+    if not hello["cgroup"]:
+        refuse_memfd()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     os.chdir(work)
     os.environ.clear()
@@ -587,14 +842,58 @@ def child_main(config: dict, requests: int, replies: int) -> None:
                  protected_pids=(os.getppid(), int(config["grader_pid"])))
 
 
-def private_filesystem(config: dict, source: bytes) -> tuple[Path, list[str]]:
-    """As root: a private mount namespace hiding the grader's world.
+def set_limits(config: dict) -> None:
+    if config["memory_mb"]:    # 0: no address-space cap (CUDA maps far more address space than it uses)
+        memory = address_space_bytes() + int(config["memory_mb"]) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(float(config["timeout"]) * 2 + 10)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
-    Returns the scratch directory to work in and what could not be done (empty
-    when everything is hidden).
+
+def enter_memory_cgroup(cgroup: dict | None) -> bool:
+    """Join the child's memory cgroup (as root); False where there is none or it fails."""
+    if not cgroup:
+        return False
+    try:
+        join_memory_cgroup(cgroup)
+        return True
+    except OSError:
+        return False
+
+
+def die_with(zygote_pid: int) -> None:
+    """SIGKILL when the zygote dies (it kills the rest: see ``remove_sandboxes``); if it is dead already, exit.
+
+    Set after the uid switch, which would clear it."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != zygote_pid:
+        os._exit(1)
+
+
+def refuse_memfd() -> None:
+    """Without a memory cgroup, memory in a memfd escapes the cap: ``os.memfd_create`` is refused here.
+
+    Done before the guard's snapshot, so putting a function back is tampering; ``ctypes`` is
+    refused by the audit hook. A program the submission starts is not covered (see README)."""
+    import posix
+
+    def memfd_create(*args, **kwargs):
+        raise Blocked("os.memfd_create is not allowed in a submission (its memory would escape the memory cap)")
+    os.memfd_create = posix.memfd_create = memfd_create
+
+
+def private_filesystem(config: dict, source: bytes) -> tuple[Path, list[str], list[str]]:
+    """As root: private mount and IPC namespaces hiding the grader's world.
+
+    Returns the scratch directory to work in, what could not be hidden (empty when
+    everything is) and notes on what is weaker than usual (no private /proc, ...).
     """
     try:
-        return private_mounts(config, source), []
+        work, notes = private_mounts(config, source)
+        return work, [], notes
     except OSError as error:
         problems = [str(error)]
     work = Path("/tmp") / Path(config["scratch"]).name
@@ -604,16 +903,22 @@ def private_filesystem(config: dict, source: bytes) -> tuple[Path, list[str]]:
             (work / f"{config['module']}.py").write_bytes(source)
             for path in (work, work / f"{config['module']}.py"):
                 os.chown(path, config["uid"], config["uid"])
-            return work, problems
+            return work, problems, []
         except OSError as error:
             problems.append(str(error))
-    return Path(config["scratch"]), problems
+    return Path(config["scratch"]), problems, []
 
 
-def private_mounts(config: dict, source: bytes) -> Path:
-    if libc().unshare(CLONE_NEWNS) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, f"unshare(CLONE_NEWNS): {os.strerror(code)}")
+def private_mounts(config: dict, source: bytes) -> tuple[Path, list[str]]:
+    """The child's view of the machine; raises OSError where it cannot hide the grader's world.
+
+    In order: new namespaces; the Python installation opened (to bind it back later); small
+    private tmpfs on every place anyone may write; empty folders over what is hidden; the
+    Python installation bound back, read-only; a /proc showing only the child's own
+    processes; every other mount read-only (a world-writable folder the search missed
+    included); the scratch folder with the module in the private /tmp.
+    """
+    notes = enter_namespaces()
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     exposed = []          # opened in the new namespace (a bind mount's source must be in it), before hiding
     for path in config["expose"]:
@@ -621,13 +926,54 @@ def private_mounts(config: dict, source: bytes) -> Path:
             exposed.append((path, os.open(path, os.O_PATH | os.O_CLOEXEC), os.path.isdir(path)))
         except OSError:
             continue
-    covered = []      # what the new mounts cover: exposed paths below them are bound back
-    for path, options in PRIVATE_TMP.items():
+    private = private_writable_places()
+    hidden = hide(config["hide"])
+    bound = bind_back(exposed, private, hidden)
+    for path, fd, _ in exposed:
+        os.close(fd)
+    for path in hidden:
         if os.path.isdir(path):
+            mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    notes += private_proc()
+    read_only_elsewhere(keep=set(private) | set(hidden) | set(bound))
+    work = Path("/tmp") / Path(config["scratch"]).name
+    work.mkdir(mode=0o700, exist_ok=True)
+    (work / f"{config['module']}.py").write_bytes(source)
+    for path in (work, work / f"{config['module']}.py"):
+        os.chown(path, config["uid"], config["uid"])
+    return work, notes
+
+
+def enter_namespaces() -> list[str]:
+    """Private mount and IPC namespaces: no SysV object or POSIX queue is shared with anyone,
+    and all of them go with the child's last process. SysV limits are made small."""
+    if libc().unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"unshare(CLONE_NEWNS | CLONE_NEWIPC): {os.strerror(code)}")
+    try:                      # per IPC namespace: this one only
+        for name, value in IPC_LIMITS.items():
+            with open(f"/proc/sys/{name}", "w") as f:
+                f.write(str(value))
+    except OSError as error:
+        return [f"System V IPC limits not set ({error.strerror})"]
+    return []
+
+
+def private_writable_places() -> list[str]:
+    """A small private tmpfs on /tmp, /var/tmp, /dev/shm and every other world-writable folder."""
+    private = []
+    places = list(PRIVATE_TMP.items()) + [(folder, SHARED_FOLDER_TMPFS) for folder in _SHARED_FOLDERS]
+    for path, options in places:
+        if os.path.isdir(path) and not os.path.islink(path) and not any(under(path, p) for p in private):
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
-            covered.append(path)
+            private.append(path)
+    return private
+
+
+def hide(paths: list[str]) -> list[str]:
+    """An empty tmpfs over each folder (``/dev/null`` over each file) of ``paths``; returns what was hidden."""
     hidden: list[str] = []
-    for path in sorted(set(config["hide"]), key=len):
+    for path in sorted(set(paths), key=len):
         if any(under(path, h) for h in hidden):
             continue
         if os.path.isdir(path) and not os.path.islink(path):
@@ -636,9 +982,15 @@ def private_mounts(config: dict, source: bytes) -> Path:
         elif os.path.isfile(path) and not os.path.islink(path):
             mount("/dev/null", path, None, MS_BIND)
             hidden.append(path)
+    return hidden
+
+
+def bind_back(exposed: list[tuple[str, int, bool]], private: list[str], hidden: list[str]) -> list[str]:
+    """Bind the exposed paths that a new mount covered back, read-only; returns them."""
     done: list[str] = []
+    covering = [h for h in private + hidden if os.path.isdir(h)]
     for path, fd, is_dir in sorted(exposed, key=lambda e: len(e[0])):
-        if not any(under(path, h) for h in covered + hidden if os.path.isdir(h)) or any(under(path, d) for d in done):
+        if not any(under(path, h) for h in covering) or any(under(path, d) for d in done):
             continue
         if any(under(h, path) for h in hidden):
             continue          # binding it back would show what is hidden below it
@@ -650,17 +1002,40 @@ def private_mounts(config: dict, source: bytes) -> Path:
         mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         done.append(path)
-    for path, fd, _ in exposed:
-        os.close(fd)
-    for path in hidden:
-        if os.path.isdir(path):
-            mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    work = Path("/tmp") / Path(config["scratch"]).name
-    work.mkdir(mode=0o700, exist_ok=True)
-    (work / f"{config['module']}.py").write_bytes(source)
-    for path in (work, work / f"{config['module']}.py"):
-        os.chown(path, config["uid"], config["uid"])
-    return work
+    return done
+
+
+def private_proc() -> list[str]:
+    """A /proc of the child's own, showing only its user's processes (hidepid=2): not the
+    grader's, not another sandbox's, nor their command lines.
+
+    Before Linux 5.8 all proc mounts of a PID namespace share their options: hidepid there
+    would change the grader's /proc too, so it is left alone (and said)."""
+    if not kernel_at_least(5, 8):
+        return ["other users' processes are visible in /proc (Linux older than 5.8)"]
+    try:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+    except OSError as error:
+        return [f"other users' processes are visible in /proc ({error.strerror})"]
+    return []
+
+
+def read_only_elsewhere(keep: set[str]) -> None:
+    """Make every other mount read-only (``/`` first): no file anywhere else can be written, even by a
+    uid that owns it or in a world-writable folder ``shared_folders`` did not find. /proc stays."""
+    for point, _fstype, options in mount_points():
+        if point in keep or under(point, "/proc"):
+            continue
+        flags = MS_BIND | MS_REMOUNT | MS_RDONLY
+        for name, flag in MOUNT_FLAGS.items():
+            if name in options:
+                flags |= flag
+        try:
+            mount(None, point, None, flags)
+        except OSError:
+            if point == "/":
+                raise
+            # covered by a newer mount, or gone: nothing to write there
 
 
 def data_dir_may_be_shown(directory: str) -> bool:
@@ -868,6 +1243,19 @@ def process_table() -> dict[int, tuple[int, int]]:
     return table
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, by parent pid."""
+    children: dict[int, list[int]] = {}
+    for child, (ppid, _) in process_table().items():
+        children.setdefault(ppid, []).append(child)
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
 class Sandbox:
     """One module of one submission, running in its own child process."""
 
@@ -883,8 +1271,11 @@ class Sandbox:
         self.dead: SandboxError | None = None
         self.greeted = False
         self.hello: dict = {}
+        self.cgroup: dict | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix=f"grader-{module}-"))
         self.output_path = self.scratch / "output.txt"
+        self.owner = os.getpid()
+        _OPEN[id(self)] = self        # closed at exit if nobody did (the reference's sandboxes)
 
     # -- parent side ------------------------------------------------------
 
@@ -904,7 +1295,7 @@ class Sandbox:
         config = {"module": self.module, "scratch": str(self.scratch), "output": str(self.output_path),
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
                   "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
-                  "expose": self.exposed_paths(),
+                  "expose": self.exposed_paths(), "cgroup": self.memory_cgroup(z),
                   "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else
                           {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ})}
         try:
@@ -916,12 +1307,19 @@ class Sandbox:
         self.session = self.pid
         self.requests, self.replies = request_w, reply_r
 
+    def memory_cgroup(self, z: "Zygote") -> dict | None:
+        """The child's memory cgroup (made by the child, removed in ``stop``): as root, with a memory cap."""
+        base = z.info.get("cgroup")
+        if self.uid is None or not base or not self.limits.memory_mb:
+            return None
+        self.cgroup = {"path": os.path.join(base["path"], f"grader-{self.scratch.name}"), "kind": base["kind"],
+                       "bytes": (self.limits.memory_mb + CGROUP_ALLOWANCE_MB) << 20}
+        return self.cgroup
+
     def hidden_paths(self) -> list[str]:
         paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
         for folder in (self.submission, self.submission.resolve()):
-            paths.append(str(folder))
-            if len(folder.parent.parts) > 1:
-                paths.append(str(folder.parent))
+            paths += [str(folder), class_root(folder)]
         paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
         return sorted({os.path.abspath(p) for p in paths} - NEVER_HIDDEN)
 
@@ -1033,6 +1431,10 @@ class Sandbox:
 
     def _death(self, activity: str) -> SandboxError:
         status = self._reap(wait=2.0)
+        if cgroup_oom_kills(self.cgroup):
+            return SandboxError("killed", f"ran out of memory while {activity} (limit {self.limits.memory_mb} MB, "
+                                "memory held in files included)",
+                                f"{activity} 时内存超出限制（{self.limits.memory_mb} MB，含文件占用的内存）")
         if status is None:
             if current_zygote() is None:
                 return SandboxError("crashed", f"the grader's helper process was killed while {activity}",
@@ -1080,6 +1482,9 @@ class Sandbox:
             _LIVE.pop(self.session, None)
             self.kill_leftovers(self.session)
             self.session = None
+        if self.cgroup is not None:
+            remove_cgroup(self.cgroup)
+            self.cgroup = None
         if self.uid_lock is not None:
             os.close(self.uid_lock)
             self.uid_lock = None
@@ -1180,7 +1585,22 @@ class Sandbox:
         self.stop()
         printed = self.output()
         shutil.rmtree(self.scratch, ignore_errors=True)
+        _OPEN.pop(id(self), None)
         return printed
+
+
+_OPEN: dict[int, Sandbox] = {}         # every sandbox not closed yet, with its scratch folder
+
+
+@atexit.register
+def close_all() -> None:
+    """At exit, close what the grading process left open (its reference sandboxes): no scratch folder stays."""
+    for box in list(_OPEN.values()):
+        if box.owner == os.getpid():
+            try:
+                box.close()
+            except Exception:
+                shutil.rmtree(box.scratch, ignore_errors=True)
 
 
 def describe_student_exception(error: BaseException, source: Path) -> dict:

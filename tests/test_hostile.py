@@ -7,34 +7,43 @@ For each one the test checks that
 - grading ends in time and no process the submission started is left;
 - no file of the grader, the reference solutions, another submission or the
   results changed, and nothing the attack planted exists afterwards;
+- no System V IPC object, no file in a world-writable folder and no scratch
+  folder in /tmp outlives grading, even when the grading process is killed;
 - the reports (English, Chinese) and results.json carry no hidden grader
   source and no grader stack frame, and results.json stays under 1 MB;
 - the report says what happened, in both languages.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
 import time
+import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from grader import sandbox
-from grader.checks import POINTS
+from grader.checking.points import POINTS
 from grader.grade import grade_submission
+from grader.hidden import hidden_files
 from grader.sandbox import Limits
 from tests.hostile.cases import CASES, MEMORY_MB, TAKEOVER, THREATS, TIMEOUT, Case
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "tests" / "hostile"
 LIMITS = Limits(timeout=TIMEOUT, memory_mb=MEMORY_MB)
+NESTED_CLASS_HOME = Path("/var/lib") if Path("/var/lib").is_dir() else Path("/var")
 IS_ROOT = os.geteuid() == 0
 ATTACK = re.compile(r"^[ \t]*# >>> attack\n.*?^[ \t]*# <<< attack\n", re.S | re.M)
 GRADER_FRAME = re.compile(r'File "[^"\n]*/grader/[^"\n]*"')
@@ -43,11 +52,62 @@ SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 
 def leaked_lines() -> list[str]:
     """Lines of the hidden checks an attacker would like to see echoed back."""
-    lines = [l.strip() for l in (ROOT / "grader" / "checks.py").read_text().splitlines()]
+    lines = [l.strip() for path in hidden_files() for l in path.read_text().splitlines()]
     return [l for l in lines if len(l) > 40 and ("raise CheckFailure" in l or l.startswith("def "))][:4]
 
 
 SECRET_LINES = [l for l in sandbox.hidden_lines() if len(l) >= 20]
+
+
+@lru_cache(maxsize=1)
+def world_writable_folders() -> tuple[str, ...]:
+    """Every folder anyone may write on this machine (outside /proc and /sys): where a sandbox could leave files."""
+    run = subprocess.run(["find", "/", "(", "-path", "/proc", "-o", "-path", "/sys", ")", "-prune", "-o",
+                          "-type", "d", "-perm", "-0002", "-print"], capture_output=True, text=True, timeout=120)
+    return tuple(sorted({os.path.realpath(p) for p in run.stdout.split()}))
+
+
+def sysv_objects(key: int, remove: bool = False) -> list[str]:
+    """System V shared-memory segments and message queues with this key, in the grader's IPC namespace."""
+    found = []
+    for kind in ("shm", "msg"):
+        try:
+            rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields and int(fields[0]) == key:
+                found.append(f"{kind} id {fields[1]}")
+                if remove:
+                    libc = ctypes.CDLL(None)
+                    (libc.shmctl if kind == "shm" else libc.msgctl)(int(fields[1]), 0, None)     # IPC_RMID
+    return found
+
+
+def private_tmpdir(tmp_path: Path) -> tuple[dict, Path]:
+    """An environment whose TMPDIR is a folder of this test's own: the grader's scratch folders go
+    there, so that no other grading on the machine blurs what this one leaves behind."""
+    folder = tmp_path / "grader-tmp"
+    folder.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(folder)}, folder
+
+
+def scratch_left(folder: Path) -> list[str]:
+    """The sandboxes' scratch folders in ``folder`` (torch may keep a cache of its own there)."""
+    return sorted(name for name in os.listdir(folder) if name.startswith("grader-"))
+
+
+def processes_naming(marker: str) -> list[int]:
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
 
 
 def fill(text: str, context: dict[str, str]) -> str:
@@ -62,9 +122,17 @@ class Scene:
     def __init__(self, case: Case, tmp_path: Path):
         self.case = case
         self.marker = f"hostile-{secrets.token_hex(6)}"
-        self.folder = tmp_path / "class"
-        self.submission = self.folder / "alice"
-        self.sibling = self.folder / "bob"
+        self.key = zlib.crc32(self.marker.encode()) & 0x7FFFFFFF       # of the attacks' SysV objects
+        self.home = None
+        if case.nested_class:      # CLASS/<student>/exercises, outside the private /tmp
+            self.home = NESTED_CLASS_HOME / f"grader-{self.marker}"
+            self.folder = self.home / "class"
+            self.submission = self.folder / "alice" / "exercises"
+            self.sibling = self.folder / "bob" / "exercises"
+        else:
+            self.folder = tmp_path / "class"
+            self.submission = self.folder / "alice"
+            self.sibling = self.folder / "bob"
         self.results = self.folder / "results.json"
         for path in (self.submission, self.sibling):
             path.mkdir(parents=True)
@@ -76,7 +144,17 @@ class Scene:
             "STUB": (ROOT / "exercises" / "lenet.py").read_text(),
             "ROOT": str(ROOT), "SUBMISSION": str(self.submission), "SIBLING": str(self.sibling),
             "RESULTS": str(self.results), "MARKER": self.marker, "HIDDEN_LINES": repr(leaked_lines()),
-            "SITE_PACKAGES": SITE_PACKAGES}
+            "SITE_PACKAGES": SITE_PACKAGES, "MEMORY_MB": str(case.memory_mb)}
+
+    def remove(self) -> None:
+        """Whatever the attack left (reported by ``planted`` first), so that no later test sees it."""
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+        for folder in world_writable_folders():
+            for path in Path(folder).glob(f"*{self.marker}*"):
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+        sysv_objects(self.key, remove=True)
 
     def source(self, attack: bool = True) -> bytes | None:
         source = self.case.source
@@ -143,7 +221,9 @@ class Scene:
                      Path("/var/tmp") / self.marker, Path("/dev/shm") / self.marker]:
             if path.exists():
                 found.append(str(path))
-        return found
+        for folder in world_writable_folders():
+            found += [str(path) for path in Path(folder).glob(f"*{self.marker}*")]
+        return found + sysv_objects(self.key)
 
 
 class Recorder:
@@ -182,19 +262,50 @@ class Recorder:
         return found
 
 
-def grade(submission: Path, modules) -> tuple:
+def grade(submission: Path, modules, limits: Limits = LIMITS) -> tuple:
     started = time.monotonic()
-    report = grade_submission(submission, modules, train=False, limits=LIMITS)
+    report = grade_submission(submission, modules, train=False, limits=limits)
     return report, time.monotonic() - started
 
 
-def grade_cli(submission: Path, results: Path, modules) -> tuple[dict, str, float]:
-    started = time.monotonic()
+def grade_cli(submission: Path, results: Path, modules, tmp_path: Path) -> tuple[dict, str, float]:
+    started, (env, scratch) = time.monotonic(), private_tmpdir(tmp_path)
     run = subprocess.run([sys.executable, "-m", "grader", "grade", str(submission), "--only", ",".join(modules),
                           "--no-train", "--json", str(results), "--timeout", str(TIMEOUT), "--memory",
-                          str(MEMORY_MB)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          str(MEMORY_MB)], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
+    assert not scratch_left(scratch), f"scratch folders left behind: {scratch_left(scratch)}"
     return json.loads(results.read_text()), run.stdout, time.monotonic() - started
+
+
+def kill_the_grader(scene: "Scene", submission: Path, tmp_path: Path) -> float:
+    """Grade through the command line and SIGKILL the grading process once the module's helper runs.
+
+    Returns how long the helper and the scratch folders took to go (asserting that they did).
+    """
+    env, scratch = private_tmpdir(tmp_path)
+    grader = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(submission), "--only", "lenet",
+                               "--no-train", "--timeout", "60"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 90
+        while not processes_naming(scene.marker):
+            assert grader.poll() is None, "the grader ended before the module's helper started"
+            assert time.monotonic() < deadline, "the module's helper never started"
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        grader.send_signal(signal.SIGKILL)
+        grader.wait()
+    killed = time.monotonic()
+    while time.monotonic() - killed < 10 and (processes_naming(scene.marker) or scratch_left(scratch)):
+        time.sleep(0.1)
+    left = processes_naming(scene.marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"the submission's helper outlived the grader: {left}"
+    assert not scratch_left(scratch), f"scratch folders left behind: {scratch_left(scratch)}"
+    return time.monotonic() - killed
 
 
 def assert_no_leak(*texts: str) -> None:
@@ -228,9 +339,19 @@ def test_an_honest_report_passes_the_leak_checks():
 def test_hostile_submission(case: Case, tmp_path, monkeypatch):
     if case.root_only and not IS_ROOT:
         pytest.skip(f"needs the root sandbox: {case.notes or 'a non-root grader cannot stop this attack'}")
+    if case.needs_cgroup and not sandbox.zygote().info.get("cgroup"):
+        pytest.skip(f"no memory cgroup on this machine: {case.notes}")
     scene = Scene(case, tmp_path)
-    if case.baseline == "strip":
-        honest, _ = grade(scene.lay_out(tmp_path / "baseline"), case.modules)
+    try:
+        check_hostile_submission(case, scene, tmp_path, monkeypatch)
+    finally:
+        scene.remove()
+
+
+def check_hostile_submission(case: Case, scene: Scene, tmp_path: Path, monkeypatch) -> None:
+    limits = Limits(timeout=TIMEOUT, memory_mb=case.memory_mb)
+    if case.baseline == "strip" and not case.kill_grader:
+        honest, _ = grade(scene.lay_out(tmp_path / "baseline", attack=False), case.modules, limits)
         baseline = honest.score
     else:
         baseline = 0.0
@@ -238,8 +359,14 @@ def test_hostile_submission(case: Case, tmp_path, monkeypatch):
     before = scene.fingerprint()
     recorder = Recorder(monkeypatch)
 
+    if case.kill_grader:
+        elapsed = kill_the_grader(scene, submission, tmp_path)
+        assert elapsed <= case.max_seconds
+        assert scene.fingerprint() == before
+        assert scene.planted() == []
+        return
     if case.cli:
-        data, stdout, elapsed = grade_cli(submission, scene.results, case.modules)
+        data, stdout, elapsed = grade_cli(submission, scene.results, case.modules, tmp_path)
         score, texts = data["score"], [stdout, json.dumps(data, ensure_ascii=False)]
         assert scene.results.stat().st_size < 1_000_000
         zh_text, printed = subprocess.run(
@@ -249,7 +376,11 @@ def test_hostile_submission(case: Case, tmp_path, monkeypatch):
         scene.results.write_text('{"score": 0}\n')     # the grader wrote it: that is allowed
         before[str(scene.results)] = scene.fingerprint()[str(scene.results)]
     else:
-        report, elapsed = grade(submission, case.modules)
+        for attempt in range(case.repeat):
+            if attempt:     # another student's file: the grader does not grade the same source twice
+                with open(submission / "lenet.py", "a") as f:
+                    f.write(f"\n# student {attempt + 1}\n")
+            report, elapsed = grade(submission, case.modules, limits)
         score, zh_text = report.score, report.text("zh")
         gradescope = json.dumps(report.gradescope(), ensure_ascii=False)
         assert len(gradescope.encode()) < 1_000_000
@@ -276,6 +407,8 @@ def test_hostile_submission(case: Case, tmp_path, monkeypatch):
         assert expected in zh_text, f"{expected!r} not in the Chinese report:\n{zh_text[-3000:]}"
     for expected in case.printed:
         assert expected in printed, f"{expected!r} not in what the module printed:\n{printed[-3000:]}"
+    for achieved in case.not_printed:
+        assert achieved not in printed, f"the attack printed {achieved!r}:\n{printed[-3000:]}"
     assert_no_leak(*texts, zh_text)
     assert "\x1b" not in "".join(texts) + zh_text
 
@@ -312,7 +445,7 @@ def test_the_sandbox_hides_the_grader_world():
     box = sandbox.Sandbox(scratch, "lenet", LIMITS)
     box.start((scratch / "lenet.py").read_bytes())
     box.request("import", "importing lenet.py")
-    assert box.hello == {"hidden": True, "why": ""}
+    assert box.hello["hidden"] and box.hello["why"] == "" and box.hello["notes"] == [], box.hello
     printed = box.close()
     repo = re.search(r"repo: (.*)", printed).group(1)
     assert "'solutions'" not in repo and "'tests'" not in repo and "'.git'" not in repo, printed

@@ -94,6 +94,11 @@ def same_function(call, shape, expected, found, student, reference) -> bool:
         return False
     book = reference.ask("weighted_outputs", f"running {call} with the book's weights", call=call,
                          input_shape=list(shape))
+    if not isinstance(theirs, dict) or any(not isinstance(theirs.get(mode), list)
+                                           or len(theirs[mode]) != len(book[mode])
+                                           or not all(isinstance(v, (int, float)) for v in theirs[mode])
+                                           for mode in ("eval", "train")):
+        return False
     return all(telling(book[mode], shape[0]) and same_numbers(book[mode], theirs[mode])
                for mode in ("eval", "train"))
 

@@ -1,6 +1,8 @@
 """Ask a sandboxed child for observations of a module; the verdicts are made by the checks."""
 from __future__ import annotations
 
+from ..computation.canonical import validate
+from ..sandbox import SandboxError
 from ..spec import LayerRow
 
 
@@ -32,4 +34,9 @@ class Observer:
         return tuple(self.ask("output_shape", f"running {call}", call=call, input_shape=list(shape)))
 
     def graph(self, call, shape, mode="train") -> dict:
-        return self.ask("graph", f"running {call} ({mode} mode)", call=call, input_shape=list(shape), mode=mode)
+        data = self.ask("graph", f"running {call} ({mode} mode)", call=call, input_shape=list(shape), mode=mode)
+        try:
+            return validate(data)
+        except ValueError as error:
+            raise SandboxError("refused", f"refused: the reply to 'running {call}' is not what the grader asked "
+                               f"for ({error})", "拒绝：子进程的回复格式不正确。") from None

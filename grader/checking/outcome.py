@@ -4,6 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_OUTPUT_CHARS = 4000
+MAX_TEXT_CHARS = 20_000     # one result's message, however much a submission makes it say
+
+
+def clean_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Text that may come from a submission (names, messages), shown as text: no terminal control
+    characters, bounded length. Results are built with it, so every report gets clean text."""
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in str(text))
+    return text if len(text) <= limit else text[:limit // 2] + "\n[... cut ...]\n" + text[-limit // 2:]
 
 
 class GraderBroken(Exception):
@@ -22,6 +30,9 @@ class Result:
     crashed: bool = False     # failed because the code raised, hung or died (its output may explain)
     cause: str = ""           # the diagnosed mistake, in a few words ("" when none was diagnosed)
     same_as: str = ""         # another check that reports (and charges) the same mistake
+
+    def __post_init__(self):
+        self.name, self.output = clean_text(self.name, 500), clean_text(self.output)
 
     def gradescope(self) -> dict:
         test = {"name": f"{self.module}: {self.name}", "score": round(self.score, 4),

@@ -51,6 +51,40 @@ def tupled(value):
     return tuple(tupled(v) for v in value) if isinstance(value, list) else value
 
 
+def validate(data) -> dict:
+    """A recorded graph as ``record.record`` makes it, or ``ValueError``: it comes from a child, which the
+    submission may have taken over."""
+    def fail(why):
+        raise ValueError(f"malformed graph: {why}")
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        fail("not a dict with a list of nodes")
+    nodes = data["nodes"]
+    if len(nodes) > 100_000:
+        fail("too many nodes")
+    for k, node in enumerate(nodes):
+        if not isinstance(node, dict) or not isinstance(node.get("op"), str) or len(node["op"]) > 100 \
+                or not isinstance(node.get("attrs"), dict) or not isinstance(node.get("inputs"), list):
+            fail(f"node {k}")
+        if any(type(j) is not int or not -1 <= j < k for j in node["inputs"]):
+            fail(f"node {k}: inputs must be earlier nodes")
+        shape = node.get("shape")
+        if shape is not None and (not isinstance(shape, list) or len(shape) > 8
+                                  or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
+            fail(f"node {k}: shape")
+        where = node.get("where", [])
+        if not isinstance(where, list) or any(not isinstance(w, list) or len(w) != 2
+                                              or not all(isinstance(x, str) for x in w) for w in where):
+            fail(f"node {k}: where")
+        if node.get("failed") is not None and not isinstance(node["failed"], str):
+            fail(f"node {k}: failed")
+    output = data.get("output")
+    if output is not None and (type(output) is not int or not -1 <= output < len(nodes)):
+        fail("output")
+    if data.get("error") is not None and not isinstance(data["error"], str):
+        fail("error")
+    return data
+
+
 def raw_nodes(data: dict) -> list[Node]:
     return [Node(d["op"], {k: tupled(v) for k, v in d["attrs"].items()}, list(d["inputs"]),
                  tuple(d["shape"]) if d["shape"] is not None else None,

@@ -7,6 +7,11 @@ compared with: ``"strip"`` (the same file without its attack lines) or
 ``"zero"``. ``expect`` are substrings of the English report, ``expect_zh`` of
 the Chinese one. ``root_only`` cases need the root sandbox to be harmless or
 meaningful (a non-root grader cannot stop them; they are skipped there).
+``repeat`` grades the attack that many times (a colluding pair played by one
+file); ``nested_class`` lays the class out as ``CLASS/<student>/exercises``
+in a system folder (``/var/lib``), where only the sandbox's hiding protects it;
+``kill_grader`` kills the grading process (SIGKILL) once the module's helper
+runs; ``needs_cgroup`` cases need the memory cgroup (skipped without one).
 """
 from __future__ import annotations
 
@@ -28,10 +33,16 @@ class Case:
     layout: str = "file"                # file | symlink-reference | symlink-outside | symlink-dir
                                         # | fifo | directory | missing
     printed: tuple[str, ...] = ()       # substrings of what the module printed (as shown)
+    not_printed: tuple[str, ...] = ()   # what the module must not have managed to print
     root_only: bool = False
     max_seconds: float = TIMEOUT + 12   # the module's budget plus start-up and clean-up
     cli: bool = False                   # graded through ``python -m grader grade --json``
     modules: tuple[str, ...] = ("lenet",)
+    memory_mb: int = MEMORY_MB          # Limits.memory_mb for this case (the attack sees it as {{MEMORY_MB}})
+    repeat: int = 1                     # graded this many times; the last grading's score counts
+    nested_class: bool = False
+    kill_grader: bool = False
+    needs_cgroup: bool = False
     notes: str = ""
 
 
@@ -110,6 +121,18 @@ CASES: list[Case] = [
     Case("persist-write-everywhere", "persistence", "persist_write_everywhere.py", equal=True, root_only=True,
          printed=("could not write",)),
     Case("threads-left-running", "processes", "threads_background.py", equal=True),
+    Case("persist-sysv-ipc", "persistence", "persist_sysv_ipc.py", equal=True, root_only=True,
+         printed=("created: shm",), notes="a private IPC namespace needs root"),
+    Case("kill-grader-midway", "processes", "kill_grader.py", kill_grader=True, max_seconds=90,
+         notes="the grading process is killed (SIGKILL) while the module runs"),
+    Case("memory-memfd", "resources", "memory_memfd.py", memory_mb=300, needs_cgroup=True, root_only=True,
+         not_printed=("memfd held all",), max_seconds=TIMEOUT + 20,
+         notes="memory in files (memfd, tmpfs, shm) counts only in a memory cgroup"),
+    # -- collusion between students -----------------------------------------------------------
+    Case("collude-shared-folders", "collusion", "collude_shared_folders.py", root_only=True, repeat=2,
+         printed=("planted in:",), not_printed=("collusion: ran", "filled 40 MB"), max_seconds=TIMEOUT + 15),
+    Case("cheat-nested-class", "collusion", "cheat_nested_class.py", root_only=True, nested_class=True,
+         printed=("found: None", "other processes: 0 naming the class: 0")),
     # -- malformed input --------------------------------------------------------------------
     Case("malformed-syntax", "malformed", b"def lenet(:\n    pass\n", ("SyntaxError",), ("导入 lenet.py 失败",)),
     Case("malformed-missing", "malformed", None, ("lenet.py is missing from the submission",),

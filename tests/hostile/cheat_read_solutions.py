@@ -27,7 +27,11 @@ for start in ["{{ROOT}}/solutions/lenet.py", "{{SIBLING}}/lenet.py", "/tmp", "/w
               "/srv", "/mnt", "{{ROOT}}"]:
     if os.path.isfile(start):
         consider(start)
-    for folder, _, files in os.walk(start):
+    for folder, subfolders, files in os.walk(start):
+        # the Python installation (bound back where it is, even inside the hidden repository) is
+        # public and large: reading all of it would take longer than the time limit
+        subfolders[:] = [d for d in subfolders if d not in ("site-packages", "dist-packages", "__pycache__")
+                         and not d.startswith("python3")]
         for name in files:
             if name.endswith(".py"):
                 consider(os.path.join(folder, name))
