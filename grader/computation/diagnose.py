@@ -472,9 +472,9 @@ def branch_name(trace: Trace, j: int) -> str:
     parts, node = [], trace.nodes[j] if j != -1 else None
     while node is not None and node.op != "cat" and len(parts) < 6:
         if node.op == "conv2d":
-            parts.append(f"{size(node.attrs['weight'][2:])} conv")
+            parts.append("x".join(map(str, node.attrs["weight"][2:])) + " conv")
         elif node.op in ("max_pool2d", "avg_pool2d"):
-            parts.append(f"{size(node.attrs['kernel'])} {LAYER_NAMES[node.op]}")
+            parts.append("x".join(map(str, node.attrs["kernel"])) + f" {LAYER_NAMES[node.op]}")
         if not node.inputs or node.inputs[0] == -1:
             break
         parent = trace.nodes[node.inputs[0]]
