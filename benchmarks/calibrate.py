@@ -12,7 +12,9 @@ this runs ``grader.train.run_check`` exactly as the grader will:
    Linear frozen: random features and a linear read-out), and for ResNet the
    residual bugs ``detach-residual-branch`` (``.detach()`` on the main
    branch, so its convolutions never learn) and ``detach-block-output``
-   (``.detach()`` on each block's output, so nothing before the head learns).
+   (``.detach()`` on each block's output, so nothing before the head learns),
+   and for the BatchNorm from scratch ``moving-statistics-never-updated``
+   (it trains, but predicts with the initial statistics 0 and 1).
 
 The target is ``min(reference) - max(MARGIN, 4 * std(reference))``, rounded
 down to 0.01: below every reference run by a margin. A broken network whose
@@ -108,10 +110,24 @@ def detach_block_output(self, X):
     return F.relu(Y + X).detach()            # the bug: nothing before this block learns
 
 
+def moving_statistics_never_updated(module):
+    """LeNet with the BatchNorm from scratch whose moving statistics stay 0 and 1: it trains, but predicts
+    with statistics that never saw the data."""
+    loaded = load_module(ROOT / "solutions", "batch_norm_scratch")
+
+    def forward(self, X):
+        Y, _, _ = loaded.batch_norm(X, self.gamma, self.beta, self.moving_mean.to(X.device),
+                                    self.moving_var.to(X.device), eps=1e-5, momentum=0.9)
+        return Y
+    loaded.BatchNorm.forward = forward
+    return build(loaded, NETWORKS["batch_norm_scratch"].call, "cpu")
+
+
 BROKEN = {
     "constant": lambda module: Constant(),
     "frozen-features": frozen_features,
 }
+BROKEN_BATCH_NORM_SCRATCH = {"moving-statistics-never-updated": moving_statistics_never_updated}
 BROKEN_RESNET = {
     "detach-residual-branch": lambda module: resnet_variant(detach_residual_branch),
     "detach-block-output": lambda module: resnet_variant(detach_block_output),
@@ -124,7 +140,7 @@ BROKEN_RESNET = {
 # longer; for the others about 0.15-0.3 below the book's 10-epoch accuracy,
 # for a run of about one epoch).
 CUDA_UNCALIBRATED = {"lenet": 0.70, "batch_norm": 0.75, "alexnet": 0.70, "vgg": 0.70, "nin": 0.50,
-                     "googlenet": 0.65, "resnet": 0.75}
+                     "googlenet": 0.65, "resnet": 0.75, "batch_norm_scratch": 0.75, "densenet": 0.75}
 UNCALIBRATED_RULE = ("UNCALIBRATED: a conservative guess, not measured (no GPU was available); "
                      "calibrate with: CALIBRATE=1 benchmarks/gpu.sh")
 
@@ -194,7 +210,8 @@ def main(argv=None) -> int:
         print(f"  reference: min {min(accs):.4f} mean {statistics.mean(accs):.4f} "
               f"std {statistics.pstdev(accs):.4f} -> target {target:.2f}", flush=True)
         broken, separated = {}, {}
-        variants = dict(BROKEN, **(BROKEN_RESNET if module == "resnet" else {}))
+        variants = dict(BROKEN, **(BROKEN_RESNET if module == "resnet" else {}),
+                        **(BROKEN_BATCH_NORM_SCRATCH if module == "batch_norm_scratch" else {}))
         for name, make in variants.items():
             broken[name] = []
             for seed in args.broken_seeds:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One GPU, one run of a few minutes: all seven networks trained with the kit's
+# One GPU, one run of a few minutes: all nine networks trained with the kit's
 # fast recipe at the book's input sizes until they reach the book's printed
 # test accuracy; the numbers go to a JSON file and a text log.
 #

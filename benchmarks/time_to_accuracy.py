@@ -30,7 +30,7 @@ import torch  # noqa: E402
 from grader import data as fmnist  # noqa: E402
 from grader import train  # noqa: E402
 from grader.build import build, load_module  # noqa: E402
-from grader.spec import MODULES, NETWORKS  # noqa: E402
+from grader.spec import ALL_MODULES, NETWORKS  # noqa: E402
 
 
 class Reached(Exception):
@@ -78,7 +78,7 @@ def run(module, dataset, device, check, max_seconds, dry_run, log):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--modules", nargs="+", default=list(MODULES))
+    parser.add_argument("--modules", nargs="+", default=list(ALL_MODULES))
     parser.add_argument("--check", type=int, default=50, help="evaluate every N steps (default 50)")
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--dry-run", action="store_true",

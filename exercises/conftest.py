@@ -12,10 +12,10 @@ import pytest
 MISSING = None      # the module that cannot be imported, if any
 try:
     from grader.report import CheckFailure
-    from grader.spec import MODULES, NETWORKS
+    from grader.spec import ALL_MODULES, NETWORKS
     from grader.visible import run
 except ModuleNotFoundError as error:    # torch or the helpers are not where pytest runs
-    MISSING, MODULES = error.name or str(error), ()
+    MISSING, ALL_MODULES = error.name or str(error), ()
 
 ROOT = Path(__file__).resolve().parent.parent
 MISSING_MESSAGE = (
@@ -32,7 +32,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if MISSING:     # one line that says what to do, instead of a traceback per test file
         pytest.exit(MISSING_MESSAGE.format(name=MISSING, python=sys.executable), returncode=4)
-    for module in MODULES:
+    for module in ALL_MODULES:
         config.addinivalue_line("markers", f"{module}: visible tests of {module}.py "
                                            f"({NETWORKS[module].title})")
 

@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from . import threads
+
 COMMANDS = {
     "tables": ("grader.tables", "print each network's per-layer output table, as the book does"),
     "stubs": ("grader.stubgen", "regenerate exercises/ from solutions/ (or --check that they agree)"),
@@ -16,6 +18,7 @@ COMMANDS = {
     "nbgrader": ("grader.course", "create or refresh an nbgrader course directory"),
     "release": ("grader.release", "write the student bundle"),
     "batch": ("grader.batch", "grade a whole class"),
+    "merge": ("grader.merge", "merge the folders of batch --shard runs into one class"),
     "gradescope": ("grader.gradescope", "write a Gradescope autograder package"),
 }
 
@@ -25,6 +28,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
+    threads.configure_environment()     # before the command imports torch: its threads and every child's
     handler = None
     for name, (module_name, help_text) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)

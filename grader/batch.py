@@ -48,6 +48,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import threads
 from .options import add_grading_options, max_train_seconds, readable_folder, selected_modules
 from .progress import progress_bar
 from .spec import MODULES, NETWORKS
@@ -61,6 +62,10 @@ ZIP_MAX_MEMBERS = 10_000
 ZIP_MAX_TOTAL = 1 << 30                # 1 GiB declared, uncompressed
 ZIP_MAX_RATIO = 200                    # uncompressed / compressed, for anything bigger than ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 10 << 20
+
+MAX_JOBS = 8                           # parallel grading processes, at most (each also needs memory)
+MEMORY_PER_JOB_MB = 2048               # a grading process at its peak: itself, the zygote, a student's child
+                                       # and the reference's (README: about 1.5 GB)
 
 STUB_MARK = "is not implemented yet"   # the stubs' message (grader/stubgen.py)
 MISSING_MARK = "is missing from the submission"   # the sandbox's message for a missing file
@@ -390,6 +395,124 @@ class Pool:
                 w["process"].join(5)
 
 
+# -- how many at once -------------------------------------------------------------------------
+
+def memory_available_mb() -> int | None:
+    """MemAvailable of /proc/meminfo, or the room left under this process's cgroup limit if that is less."""
+    found = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    found = int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        group = Path("/sys/fs/cgroup") / open("/proc/self/cgroup", encoding="ascii").read().strip() \
+            .split("\n")[0].split("::", 1)[1].lstrip("/")
+        limit = (group / "memory.max").read_text().strip()
+        if limit != "max":
+            room = (int(limit) - int((group / "memory.current").read_text())) // 2**20
+            found = room if found is None else min(found, room)
+    except (OSError, ValueError, IndexError):
+        pass
+    return found
+
+
+@dataclass
+class Parallelism:
+    jobs: int               # grading processes at once
+    threads: int            # compute threads of each training run
+    why: str                # the whole reason, printed once
+    reason: str             # what set the number, for the progress bar
+
+    def line(self) -> str:
+        return f"{self.jobs} at once: {self.reason}"
+
+
+def parallelism(requested: int | None, options: Options, files: int) -> Parallelism:
+    """How many files are graded at once, with how many training threads each, and why.
+
+    Default: one grading process per CPU (at most MAX_JOBS, and as many as the
+    memory holds). A training run gets CPUs / processes threads, so parallel
+    training never runs more compute threads than there are CPUs: with
+    OpenMP's threads waiting without spinning for long (``threads.py``), two
+    one-thread runs on two cores train more examples a second than one
+    two-thread run, and the rest of the grading runs beside them, so the
+    default is never slower than ``--jobs 1``.
+    """
+    cpus = threads.cpus()
+    if requested:
+        jobs, why = requested, f"--jobs {requested}"
+        reason = why
+    else:
+        jobs, why = min(cpus, MAX_JOBS), f"{cpus} CPU{'s' * (cpus != 1)}"
+        reason = why
+        if cpus > MAX_JOBS:
+            why += f", at most {MAX_JOBS} processes"
+            reason = f"at most {MAX_JOBS}"
+        memory = memory_available_mb()
+        if memory is not None and memory // MEMORY_PER_JOB_MB < jobs:
+            jobs = max(1, memory // MEMORY_PER_JOB_MB)
+            why += f", memory for {jobs} ({memory / 1024:.1f} GB free, {MEMORY_PER_JOB_MB / 1024:g} GB each)"
+            reason = "memory"
+    if files < jobs:
+        jobs = max(1, files)
+        reason = f"{files} distinct file{'s' * (files != 1)}"
+        why += f", {reason}"
+    per_job = threads.threads_per_job(jobs)
+    if options.train:
+        why += f"; each training run on {per_job} thread{'s' * (per_job != 1)}"
+        if options.device == "cuda":
+            why += " and the GPU"
+        elif jobs > 1:
+            why += f" ({jobs} x {per_job} <= {cpus} CPUs)" if jobs * per_job <= cpus else \
+                f" ({jobs} processes for {cpus} CPUs: more than one a CPU)"
+        reason += f", {per_job} thread{'s' * (per_job != 1)} each"
+    return Parallelism(jobs, per_job, why, reason)
+
+
+# -- shards: a class split over several machines ---------------------------------------------
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (1 <= K <= N) as (K, N); ValueError with the reason otherwise."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard takes K/N, e.g. 2/8 (got {text!r})") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {text}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(student: str, n: int) -> int:
+    """The shard (1..n) of a student: a digest of the id alone, so it holds however the class changes."""
+    return int.from_bytes(hashlib.sha256(student.encode("utf-8")).digest()[:8], "big") % n + 1
+
+
+def class_digest(students: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(students)).encode("utf-8")).hexdigest()
+
+
+def manifest_name(k: int, n: int) -> str:
+    return f"{k}-of-{n}.json"
+
+
+def write_manifest(out: Path, shard: tuple[int, int], students: list[str], everyone: list[str],
+                   options: Options) -> None:
+    """``out/shards/K-of-N.json``: which students this run is answerable for, for ``merge``."""
+    folder = out / "shards"
+    folder.mkdir(parents=True, exist_ok=True)
+    k, n = shard
+    for old in folder.glob("*-of-*.json"):       # a split of another N, run into this folder before
+        if not old.name.endswith(f"-of-{n}.json"):
+            old.unlink(missing_ok=True)
+    write_json(folder / manifest_name(k, n), {
+        "shard": [k, n], "students": students, "class_students": len(everyone),
+        "class_digest": class_digest(everyone), "options": options.key(),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
 # -- the batch -------------------------------------------------------------------------------
 
 class BatchAborted(Exception):
@@ -397,7 +520,7 @@ class BatchAborted(Exception):
 
 
 def write_json(path: Path, data) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")     # shards may share a folder
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, path)
 
@@ -443,16 +566,25 @@ def write_student(out: Path, student: Student, results: list[dict], seconds: flo
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
-def run_batch(submissions: Path, out: Path, options: Options, jobs: int = 2, force: bool = False,
-              stream=sys.stderr) -> dict:
-    """Grade every student; returns counts. Raises BatchAborted when the grader itself is broken."""
+def run_batch(submissions: Path, out: Path, options: Options, jobs: int | None = None, force: bool = False,
+              stream=sys.stderr, shard: tuple[int, int] = (1, 1)) -> dict:
+    """Grade every student (of ``shard`` K/N: see ``shard_of``); returns counts.
+
+    ``jobs``: grading processes at once (None: ``parallelism`` chooses). Raises
+    BatchAborted when the grader itself is broken.
+    """
     submissions, out = Path(submissions), Path(out)
     (out / "students").mkdir(parents=True, exist_ok=True)
     entries, notes = discover(submissions)
+    everyone = [s for s, _ in entries]
+    k, n = shard
+    if n > 1:
+        entries = [(s, source) for s, source in entries if shard_of(s, n) == k]
+        print(f"batch: shard {k}/{n}: {len(entries)} of the class's {len(everyone)} students", file=stream)
     for note in notes:
         print(f"batch: {note}", file=stream)
     counts = {"students": len(entries), "skipped": 0, "graded": 0, "errors": 0, "rejected": 0,
-              "distinct_files": 0}
+              "distinct_files": 0, "jobs": 0}
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as scratch:
         work, empty = Path(scratch) / "unzipped", Path(scratch) / "empty"
         empty.mkdir()
@@ -469,10 +601,12 @@ def run_batch(submissions: Path, out: Path, options: Options, jobs: int = 2, for
         if todo:
             grade_students(todo, out, options, jobs, counts, stream)
     write_class_files(out, [s for s, _ in entries], options, stream)
+    write_manifest(out, shard, [s for s, _ in entries], everyone, options)     # last: this part is complete
     return counts
 
 
-def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, counts: dict, stream) -> None:
+def grade_students(todo: list[Student], out: Path, options: Options, jobs: int | None, counts: dict,
+                   stream) -> None:
     from multiprocessing.connection import wait
 
     tasks: dict[str, tuple[str, Path]] = {}            # key -> (module, folder holding a copy)
@@ -487,10 +621,17 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
                 order.append(key)
             waiting.setdefault(key, []).append(student)
     counts["distinct_files"] = len(tasks)
+    plan = parallelism(jobs, options, len(tasks))
+    if tasks:
+        counts["jobs"] = plan.jobs
+        # the workers' sandboxes (and their training runs) inherit it: never more compute threads than CPUs
+        threads.configure_environment(train_threads=plan.threads)
+        print(f"batch: {len(tasks)} distinct module file(s) to grade, {plan.jobs} at once ({plan.why})",
+              file=stream)
     done: dict[str, tuple[list[dict], float, bool]] = {}  # key -> (results, seconds, graded?)
     # on a terminal a tqdm bar; in a log, one line every 10 s at most and one at the end
-    progress = progress_bar(len(todo), desc="grading students", unit="student", log_every=10, leave=True,
-                            stream=stream)
+    progress = progress_bar(len(todo), desc=f"grading students ({plan.line()})" if tasks else "grading students",
+                            unit="student", log_every=10, leave=True, stream=stream)
     remaining = {s.id: s for s in todo}
 
     def finish(student: Student) -> None:
@@ -528,7 +669,7 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int, 
         progress.close()
         return
 
-    pool = Pool(max(1, min(jobs, len(order))), options)
+    pool = Pool(plan.jobs, options)
     queue = list(reversed(order))
     deaths_in_a_row = 0          # workers lost without a file graded in between: the grader, not a student
     try:
@@ -618,7 +759,8 @@ def load_class(out: Path, students: list[str]) -> list[tuple[str, dict, dict]]:
 
 def write_grades(out: Path, loaded, modules) -> Path:
     path = out / "grades.csv"
-    with open(path.with_name("grades.csv.tmp"), "w", newline="", encoding="utf-8") as f:
+    temporary = path.with_name(f"grades.csv.{os.getpid()}.tmp")      # shards may share a folder
+    with open(temporary, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "total", "max_score"] + list(modules) + ["status", "notes"])
         for student, results, meta in loaded:
@@ -630,7 +772,7 @@ def write_grades(out: Path, loaded, modules) -> Path:
             writer.writerow([student, f"{results.get('score', 0):g}", f"{results.get('max_score', 0):g}"]
                             + [f"{round(points[m], 4):g}" for m in modules]
                             + [meta.get("status", ""), "; ".join(meta.get("notes", []))[:300]])
-    os.replace(path.with_name("grades.csv.tmp"), path)
+    os.replace(temporary, path)
     return path
 
 
@@ -837,16 +979,16 @@ def write_class_files(out: Path, students: list[str], options: Options, stream) 
 
 # -- command line ----------------------------------------------------------------------------
 
-def default_jobs() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-
-
 def configure(parser):
     parser.add_argument("submissions", metavar="SUBMISSIONS",
                         help="folder with one folder or one .zip per student, named by student id")
     parser.add_argument("--out", required=True, metavar="DIR", help="where results, grades.csv and the summary go")
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="grading processes working in parallel (default: the CPUs, at most 4: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help=f"grading processes working in parallel (default: one per CPU, at most {MAX_JOBS} and "
+                             "as many as the memory holds; the progress line says how many and why)")
+    parser.add_argument("--shard", metavar="K/N", default=None,
+                        help="grade only the K-th of N parts of the class (split by a digest of the student id, "
+                             "K from 1 to N); 'python -m grader merge' joins the parts' folders")
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of each report.txt")
     add_grading_options(parser)
@@ -859,8 +1001,13 @@ def main(args) -> int:
     submissions = readable_folder(args.submissions, "batch")
     if submissions is None:
         return 2
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         print("batch: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        shard = parse_shard(args.shard) if args.shard else (1, 1)
+    except ValueError as error:
+        print(f"batch: {error}", file=sys.stderr)
         return 2
     device = args.device if not args.no_train else "cpu"     # the device only matters for training
     if device == "auto":
@@ -869,7 +1016,7 @@ def main(args) -> int:
     options = Options(modules, not args.no_train, device, args.timeout, args.train_timeout, args.memory, args.lang)
     started = time.monotonic()
     try:
-        counts = run_batch(submissions, Path(args.out), options, jobs=args.jobs, force=args.force)
+        counts = run_batch(submissions, Path(args.out), options, jobs=args.jobs, force=args.force, shard=shard)
     except BatchAborted as error:
         print(f"\nbatch: stopped, the grader itself could not run: {error}\n"
               f"Students graded so far are written under {args.out}; rerun to go on.", file=sys.stderr)
@@ -878,8 +1025,10 @@ def main(args) -> int:
         print(f"\nbatch: interrupted; students graded so far are written under {args.out}; "
               "rerun to go on.", file=sys.stderr)
         return 130
-    print(f"batch: {counts['students']} student(s): {counts['graded']} graded "
-          f"({counts['distinct_files']} distinct module files), {counts['skipped']} already graded, "
-          f"{counts['rejected']} rejected, {counts['errors']} with files not graded; "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    part = f"shard {shard[0]}/{shard[1]}: " if shard[1] > 1 else ""
+    at_once = f", {counts['jobs']} at once" if counts["jobs"] else ""
+    print(f"batch: {part}{counts['students']} student(s): "
+          f"{counts['graded']} graded ({counts['distinct_files']} distinct module files{at_once}), "
+          f"{counts['skipped']} already graded, {counts['rejected']} rejected, {counts['errors']} with files not "
+          f"graded; {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0

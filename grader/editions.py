@@ -36,6 +36,8 @@ SECTIONS: dict[str, Section] = {
     "nin": Section("7.3", "8.3", "chapter_convolutional-modern/nin.html"),
     "googlenet": Section("7.4", "8.4", "chapter_convolutional-modern/googlenet.html"),
     "resnet": Section("7.6", "8.6", "chapter_convolutional-modern/resnet.html"),
+    "batch_norm_scratch": Section("7.5", "8.5", "chapter_convolutional-modern/batch-norm.html"),
+    "densenet": Section("7.7", "8.7", "chapter_convolutional-modern/densenet.html"),
 }
 
 # What a student reading the English edition needs to know (stub docstrings, READMEs), as wrapped lines.

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import reference_cache, threads
 from .checking import catalogue, runner
 from .checking.observer import Observer
 from .checking.outcome import GraderBroken, Result
@@ -26,6 +27,10 @@ from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_opti
                       readable_folder, selected_modules)
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
 from .spec import MODULES, NETWORKS
+
+# The wait policy for every process started from here on (the sandbox's zygote and the children it forks);
+# ``python -m grader`` set it before torch loaded, library use (nbgrader's grade cells) gets it here.
+threads.configure_environment()
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "solutions"
@@ -175,8 +180,19 @@ REFERENCES: dict[str, ReferenceObserver] = {}
 
 def reference_for(module: str, limits: Limits) -> ReferenceObserver:
     if module not in REFERENCES:
-        REFERENCES[module] = ReferenceObserver(module, limits)
+        observer = REFERENCES[module] = ReferenceObserver(module, limits)
+        # the answers an earlier grading saved (reference_cache.py): no reference sandbox when they suffice
+        observer.on_disk = reference_cache.load(module, observer.source, observer.cache)
     return REFERENCES[module]
+
+
+def save_reference(module: str) -> None:
+    """Keep on disk what the reference answered beyond what was read there (reference_cache.py)."""
+    observer = REFERENCES.get(module)
+    if observer is not None:
+        count = len(reference_cache.entries(observer.cache))
+        if count > getattr(observer, "on_disk", 0) and reference_cache.save(module, observer.source, observer.cache):
+            observer.on_disk = count
 
 
 def training_plan_or_reason(module: str, device: str):
@@ -334,6 +350,7 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     hidden = hidden_lines()
     for module in modules:
         results, printed = grade_module_cached(submission, module, train, limits, train_limits, hidden, device)
+        save_reference(module)
         report.results += results
         if printed.strip():
             report.printed[module] = printed

@@ -97,8 +97,8 @@ def kit_fingerprint(kit: Path) -> str:
 
 
 def torch_release() -> str:
-    import torch
-    return torch.__version__.split("+")[0]
+    from .reference_cache import torch_release as release
+    return release()
 
 
 def dump_reference_cache(path: Path, modules, limits) -> bool:
@@ -111,12 +111,12 @@ def dump_reference_cache(path: Path, modules, limits) -> bool:
     references = getattr(grade, "REFERENCES", None)
     if not isinstance(references, dict):
         return False
+    from .reference_cache import entries as saved
     entries = {}
     for module, observer in references.items():
         cache = getattr(observer, "cache", None)
         if isinstance(cache, dict):
-            entries[module] = [[key[0], key[1], value] for key, value in cache.items()
-                               if isinstance(key, tuple) and len(key) == 2]
+            entries[module] = saved(cache)       # the format of grade's on-disk cache (reference_cache.py)
     path.write_text(json.dumps({"fingerprint": kit_fingerprint(ROOT), "torch": torch_release(),
                                 "modules": entries}), encoding="utf-8")
     return True
@@ -133,14 +133,12 @@ def load_reference_cache(path: Path, kit: Path, limits) -> str:
     if data.get("fingerprint") != kit_fingerprint(kit) or data.get("torch") != torch_release():
         return "reference cache is for another grader or torch: not used"
     from . import grade
+    from .reference_cache import fill
     loaded = 0
     for module, entries in data.get("modules", {}).items():
         if module not in NETWORKS:
             continue
-        observer = grade.reference_for(module, limits)
-        for op, args, value in entries:
-            observer.cache[(op, args)] = value
-            loaded += 1
+        loaded += fill(grade.reference_for(module, limits).cache, entries)
     return f"reference cache: {loaded} observations"
 
 

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from .spec import MODULES, NETWORKS
+from .spec import ALL_MODULES, MODULES, NETWORKS
 
 DEFAULT_TIMEOUT = 60.0          # seconds for all non-training checks of one network
 DEFAULT_TRAIN_TIMEOUT = 300.0   # seconds for the training check of one network
@@ -25,7 +25,9 @@ def max_train_seconds(train_timeout: float) -> float:
 
 def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device="auto") -> None:
     parser.add_argument("--no-train", action="store_true", help="leave out the training checks")
-    parser.add_argument("--only", metavar="MODULE[,MODULE...]", help="only these modules")
+    parser.add_argument("--only", metavar="MODULE[,MODULE...]",
+                        help="only these modules (default: the seven networks; 'all' adds batch_norm_scratch "
+                             "and densenet)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for all non-training checks of one network (default %(default)s)")
     parser.add_argument("--train-timeout", type=float, default=DEFAULT_TRAIN_TIMEOUT,
@@ -39,16 +41,19 @@ def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device=
 
 
 def selected_modules(only: str | None, command: str) -> tuple[str, ...] | None:
-    """The modules ``--only`` names (all seven without it); None, with a message, when one is unknown."""
+    """The modules ``--only`` names (the seven of ``MODULES`` without it; ``all``: those and the chapter's two
+    other parts, ``EXTRA_MODULES``); None, with a message, when one is unknown."""
     if not only:
         return MODULES
     modules = tuple(m.strip() for m in only.split(",") if m.strip())
+    if modules == ("all",):
+        return ALL_MODULES
     unknown = [m for m in modules if m not in NETWORKS]
     if unknown or not modules:
-        print(f"{command}: unknown module(s) {', '.join(unknown) or only!r}; choose from {', '.join(MODULES)}",
-              file=sys.stderr)
+        print(f"{command}: unknown module(s) {', '.join(unknown) or only!r}; choose from {', '.join(ALL_MODULES)} "
+              "(or all)", file=sys.stderr)
         return None
-    return modules
+    return tuple(dict.fromkeys(modules))
 
 
 def readable_folder(path: str, command: str) -> Path | None:

@@ -2,9 +2,10 @@
 
 The bundle is everything a student needs and nothing of the hidden grader:
 
-- ``exercises/``: the seven stubs, generated afresh from ``solutions/`` (the
-  solution regions replaced by ``raise NotImplementedError``), the visible
-  tests ``test_*.py`` and their ``conftest.py``;
+- ``exercises/``: the stubs (the seven networks, the BatchNorm from scratch
+  and DenseNet), generated afresh from ``solutions/`` (the solution regions
+  replaced by ``raise NotImplementedError``), the visible tests ``test_*.py``
+  and their ``conftest.py``;
 - ``d2lkit/``: the helpers the visible tests import (``spec``, ``build``,
   ``report``, ``visible``: whatever ``grader`` modules the tests reach, found by
   following their imports), copied under a package name of their own, with
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from . import editions, stubgen
 from .hidden import GRADER_DIR, hidden_files
-from .spec import MODULES, NETWORKS
+from .spec import ALL_MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
@@ -157,7 +158,7 @@ def render(template: str, **values) -> str:
 
 def student_readme(requirements: list[str]) -> str:
     rows = []
-    for module in MODULES:
+    for module in ALL_MODULES:
         spec, book = NETWORKS[module], editions.SECTIONS[module]
         names = ", ".join(f"`{n}`" if n[0].isupper() else f"`{n}()`" for n in spec.student_names)
         rows.append(f"| `exercises/{module}.py` | {names} ({spec.title}) | [{book.zh}]({book.zh_url}) "
@@ -169,7 +170,7 @@ def student_readme(requirements: list[str]) -> str:
                   zh_title=editions.ZH_TITLE, en_title=editions.EN_TITLE,
                   style="\n".join(editions.STYLE).replace("``", "`"),
                   style_zh="\n".join(editions.STYLE_ZH).replace("``", "`"),
-                  files=", ".join(f"`{m}.py`" for m in MODULES))
+                  files=", ".join(f"`{m}.py`" for m in ALL_MODULES))
 
 
 def bundle_pyproject(requirements: list[str]) -> str:

@@ -64,13 +64,57 @@ def resnet_block(draw):
     return call, (draw(st.integers(2, 3)), cin, size, size)
 
 
+@st.composite
+def conv_block(draw):
+    cin, cout = draw(channels), draw(channels)
+    size = draw(st.integers(1, 6))
+    return f"conv_block({cin}, {cout})", (draw(st.integers(2, 3)), cin, size, size)
+
+
+@st.composite
+def dense_block(draw):
+    num_convs, cin, cout = draw(st.integers(1, 4)), draw(channels), draw(channels)
+    size = draw(st.integers(1, 6))
+    return f"DenseBlock({num_convs}, {cin}, {cout})", (draw(st.integers(2, 3)), cin, size, size)
+
+
+@st.composite
+def transition_block(draw):
+    cin, cout = draw(channels), draw(channels)
+    size = draw(st.integers(2, 8))
+    return f"transition_block({cin}, {cout})", (draw(st.integers(2, 3)), cin, size, size)
+
+
+@st.composite
+def batch_norm_input(draw):
+    """A batch for the BatchNorm from scratch: 2-D (batch, features) or 4-D (batch, channels, height, width),
+    more than one value per feature or channel, and how its values are drawn (seed, scale, shift)."""
+    features = draw(st.integers(1, 6))
+    if draw(st.booleans()):
+        shape = (draw(st.integers(2, 6)), features)
+    else:
+        height, width = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        shape = (draw(st.integers(1 if height * width > 1 else 2, 3)), features, height, width)
+    return {"shape": shape, "seed": draw(st.integers(0, 2 ** 16)), "scale": draw(st.sampled_from([0.5, 1.0, 3.0])),
+            "shift": draw(st.sampled_from([-2.0, 0.0, 1.5]))}
+
+
+# eps and momentum of a batch_norm call (1e-5 and 0.9 in the book's BatchNorm)
+batch_norm_settings = st.fixed_dictionaries({"eps": st.sampled_from([1e-5, 1e-3, 0.1]),
+                                             "momentum": st.sampled_from([0.9, 0.75, 0.6])})
+BOOK_BATCH_NORM_SETTINGS = {"eps": 1e-5, "momentum": 0.9}
+BOOK_BATCH_NORM_INPUTS = ({"shape": (2, 6, 4, 4), "seed": 1, "scale": 1.0, "shift": 0.0},
+                          {"shape": (4, 8), "seed": 2, "scale": 1.0, "shift": 0.0})
+
+
 def network(call: str, input_shape, min_batch: int = 1):
     """The whole network at the book's image size, for other batch sizes."""
     return st.integers(max(2, min_batch), 4).map(lambda b: (call, (b, *input_shape[1:])))
 
 
 BUILDERS = {"vgg_block": vgg_block(), "vgg": vgg(), "nin_block": nin_block(),
-            "Inception": inception(), "Residual": residual(), "resnet_block": resnet_block()}
+            "Inception": inception(), "Residual": residual(), "resnet_block": resnet_block(),
+            "conv_block": conv_block(), "DenseBlock": dense_block(), "transition_block": transition_block()}
 
 # Configurations a random draw easily misses, tried first: arguments that
 # leave shapes alone, where a builder that ignores them is not caught by shapes.
@@ -83,4 +127,8 @@ EDGE_CASES = {
     "vgg_block": [("vgg_block(3, 2, 2)", (2, 2, 4, 4))],
     "vgg": [("vgg(((2, 4), (1, 2)))", (2, 1, 28, 28))],
     "Inception": [("Inception(3, 2, (2, 2), (2, 2), 2)", (2, 3, 4, 4))],
+    # the same number of channels in and out: a block that swaps its arguments is not caught by shapes
+    "conv_block": [("conv_block(3, 3)", (2, 3, 4, 4))],
+    "DenseBlock": [("DenseBlock(3, 2, 2)", (2, 2, 4, 4))],
+    "transition_block": [("transition_block(2, 2)", (2, 2, 4, 4))],
 }

@@ -15,7 +15,7 @@ import ast
 from pathlib import Path
 
 from . import editions
-from .spec import NETWORKS, NetworkSpec
+from .spec import EXTRA_MODULES, NETWORKS, NetworkSpec
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +34,19 @@ def spec_notes(spec: NetworkSpec, name: str) -> list[str]:
     if spec.builder == name:
         if lines:
             lines.append("")
-        lines += [f"The book runs a tensor of shape {spec.input_shape} through the top-level layers",
-                  "and prints (书中逐层输出的形状)::", ""]
+        lines += printed_by(spec)
         lines += [f"    {row.name} output shape: torch.Size({list(row.shape)})" for row in spec.table]
         lines += ["", f"Parameters (参数总数): {spec.params:,}"]
     return lines
+
+
+def printed_by(spec: NetworkSpec) -> list[str]:
+    """The lines that introduce the per-layer table: printed in the book, or by the book's loop on its code."""
+    if spec.module in EXTRA_MODULES:       # the book prints no table for these two (see spec.EXTRA)
+        return [f"The book's printing loop, run on the book's code with a tensor of shape {spec.input_shape},",
+                "prints (书中代码逐层输出的形状)::", ""]
+    return [f"The book runs a tensor of shape {spec.input_shape} through the top-level layers",
+            "and prints (书中逐层输出的形状)::", ""]
 
 
 def module_notes(module: str) -> list[str]:

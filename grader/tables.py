@@ -4,20 +4,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import build
-from .spec import NETWORKS, MODULES
+from .spec import MODULES, NETWORKS
+from .options import selected_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def configure(parser):
     parser.add_argument("--impl", default="solutions",
-                        help="folder with the seven modules: solutions (default), exercises or a path")
-    parser.add_argument("--only", default=",".join(MODULES), help="comma-separated modules")
+                        help="folder with the modules: solutions (default), exercises or a path")
+    parser.add_argument("--only", default=",".join(MODULES),
+                        help="comma-separated modules (default: the seven; 'all' adds batch_norm_scratch and densenet)")
 
 
 def main(args) -> int:
     folder = Path(args.impl) if Path(args.impl).exists() else ROOT / args.impl
-    for module_name in args.only.split(","):
+    modules = selected_modules(args.only, "tables")
+    if modules is None:
+        return 2
+    for module_name in modules:
         spec = NETWORKS[module_name]
         print(f"== {spec.title} ({module_name}.py, d2l {spec.section}): "
               f"X = torch.rand{spec.input_shape}; net = {spec.call}")

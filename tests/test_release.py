@@ -60,7 +60,8 @@ def solution_region_lines() -> set[str]:
 
 def test_bundle_layout(bundle):
     names = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
-    for module in ("lenet", "batch_norm", "alexnet", "vgg", "nin", "googlenet", "resnet"):
+    for module in ("lenet", "batch_norm", "alexnet", "vgg", "nin", "googlenet", "resnet",
+                   "batch_norm_scratch", "densenet"):
         assert f"exercises/{module}.py" in names and f"exercises/test_{module}.py" in names
     assert {"exercises/conftest.py", "README.md", "requirements.txt", "pyproject.toml",
             "d2lkit/spec.py", "d2lkit/visible.py"} <= names

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ..spec import MODULES
+from ..spec import ALL_MODULES
 from .plugin import CheckInfo, GradingPlugin
 
 HIDDEN_TESTS = Path(__file__).resolve().parent.parent / "hidden_tests"
@@ -27,7 +27,7 @@ def pytest_args(paths) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _collect(paths: tuple[str, ...]) -> tuple[CheckInfo, ...]:
-    plugin = GradingPlugin(MODULES)
+    plugin = GradingPlugin(ALL_MODULES)
     code = pytest.main([*pytest_args(paths), "--collect-only"], plugins=[plugin])
     if code not in (0, 5):
         raise RuntimeError(f"the hidden tests could not be collected (pytest exit code {code})")

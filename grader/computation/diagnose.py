@@ -401,6 +401,8 @@ def preactivation_cause(expected: Trace, found: Trace) -> Cause | None:
     def conv_key(conv: Node):
         return conv.attrs["weight"][2:], conv.attrs["stride"], conv.attrs["padding"]
 
+    if any(n.op == "add" for n in expected.nodes):      # ResNet's blocks have bn, relu, conv inside conv, bn, relu
+        return None
     book_pre = len(chains(expected, "batch_norm", "relu", "conv2d"))
     found_pre = len(chains(found, "batch_norm", "relu", "conv2d"))
     book_post = chains(expected, "conv2d", "batch_norm", "relu")

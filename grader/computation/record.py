@@ -13,6 +13,12 @@ average pooling is one operation in every spelling (``AdaptiveAvgPool2d(1)``,
 When the forward pass raises, the graph up to that point is kept, with the
 call that failed as its last node: the grader can still tell where the
 computation departed from the book before it broke.
+
+Modules of the classes given as ``opaque`` (the BatchNorm a student writes
+from scratch) are one node each, ``scratch_batch_norm``: what they compute
+inside is the student's own arithmetic, checked on its own, so every correct
+spelling of it (``torch.var``, ``F.batch_norm``, ``self.training``) leaves the
+same trace.
 """
 from __future__ import annotations
 
@@ -73,7 +79,7 @@ def plain(value):
 class Recorder(TorchFunctionMode):
     """Builds the raw dataflow graph while a forward pass runs."""
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, opaque: tuple = ()):
         super().__init__()
         self.nodes: list[dict] = []
         self.producer: dict[int, int] = {}
@@ -81,8 +87,12 @@ class Recorder(TorchFunctionMode):
         self.location: list[list] = []
         self.parameters_used: set[int] = set()
         self.hooks = []
+        self.inside: list = []                  # the opaque modules being run: (source of their input)
         for path, module in model.named_modules():
             self.hooks.append(module.register_forward_pre_hook(self.enter(label(path, module))))
+            if opaque and isinstance(module, opaque):
+                self.hooks.append(module.register_forward_pre_hook(self.enter_opaque))
+                self.hooks.append(module.register_forward_hook(self.leave_opaque))
             self.hooks.append(module.register_forward_hook(self.leave))
 
     def enter(self, where):
@@ -93,6 +103,16 @@ class Recorder(TorchFunctionMode):
     def leave(self, _module, _inputs, _output):
         if self.location:
             self.location.pop()
+
+    def enter_opaque(self, _module, inputs):
+        x = next((t for t in inputs if isinstance(t, torch.Tensor)), None)
+        self.inside.append(self.source(x) if x is not None else None)
+
+    def leave_opaque(self, _module, _inputs, output):
+        source = self.inside.pop() if self.inside else None
+        if self.inside or source is None or not isinstance(output, torch.Tensor):
+            return          # nested in another one, or computed from no input: nothing of the network's
+        self.alias(output, self.add("scratch_batch_norm", {}, [source], output.shape))
 
     def remove_hooks(self):
         for hook in self.hooks:
@@ -117,6 +137,14 @@ class Recorder(TorchFunctionMode):
         name = getattr(func, "__name__", str(func))
         if name in IGNORED:
             return func(*args, **kwargs)
+        if self.inside:                         # inside an opaque module: one node, made when it returns
+            try:
+                return func(*args, **kwargs)
+            except Exception as error:
+                source = self.inside[0]
+                if source is not None and not (self.nodes and self.nodes[-1]["failed"]):
+                    self.add("scratch_batch_norm", {}, [source], None, failed=f"{type(error).__name__}: {error}"[:300])
+                raise
         flat = [a for a in args if isinstance(a, torch.Tensor)]
         for a in args:
             if isinstance(a, (list, tuple)):
@@ -170,13 +198,14 @@ class Recorder(TorchFunctionMode):
 WEIGHT_ARGUMENT = {"conv2d": (1, "weight"), "linear": (1, "weight"), "batch_norm": (3, "weight")}
 
 
-def record(model: nn.Module, x: torch.Tensor, describe_error=None) -> dict:
+def record(model: nn.Module, x: torch.Tensor, describe_error=None, opaque: tuple = ()) -> dict:
     """The raw graph of ``model(x)``: ``{"nodes", "output", "error"}`` (JSON-able).
 
     ``output`` is the node that produced the result (-1: the input itself),
     ``None`` when the forward pass raised; ``error`` then says what happened.
+    Each module of a class in ``opaque`` is one node (``scratch_batch_norm``).
     """
-    recorder = Recorder(model)
+    recorder = Recorder(model, tuple(opaque))
     recorder.producer[id(x)] = -1
     output, error = None, None
     try:

@@ -3,11 +3,15 @@
 Every parameter gets a gradient; eval mode is deterministic and treats each
 image on its own; dropout is active in training mode; block outputs are never
 negative; a ``Residual`` whose main branch is silenced returns exactly
-``relu(shortcut(X))``.
+``relu(shortcut(X))``; a ``DenseBlock`` returns its input unchanged in its
+first channels, then the new features. (The BatchNorm written from scratch
+has its own checks: ``test_batch_norm_scratch.py``.)
 """
 import pytest
 
+from grader.checking import batchnorm
 from grader.checking.compare import close
+from grader.computation.diagnose import Cause
 from grader.report import CheckFailure, bilingual
 
 pytestmark = pytest.mark.kind("behaviour")
@@ -21,6 +25,8 @@ BEHAVIOUR_INPUT = {
     "nin": ("nin()", (2, 1, 224, 224)),
     "googlenet": ("googlenet()", (2, 1, 96, 96)),
     "resnet": ("resnet18()", (2, 1, 96, 96)),
+    "batch_norm_scratch": ("lenet_bn_scratch()", (4, 1, 28, 28)),
+    "densenet": ("densenet()", (2, 1, 96, 96)),
 }
 BLOCKS = {"vgg": [("vgg_block(2, 3, 4)", (2, 3, 8, 8))],
           "nin": [("nin_block(3, 4, kernel_size=3, strides=1, padding=1)", (2, 3, 8, 8))],
@@ -55,6 +61,12 @@ def test_eval_mode_is_deterministic_per_image(network, student):
             "  hint: dropout must be off in eval mode (use nn.Dropout, or pass training=self.training).",
             f"评估模式下 {call} 对相同输入给出不同输出：评估模式下应关闭 dropout。"))
     if not close(full[0], first[0]):
+        if network.module == "batch_norm_scratch":       # the student's own BatchNorm: the mistake has a name
+            cause = batchnorm.batch_in_prediction_cause("BatchNorm (yours)")
+            raise CheckFailure(bilingual(
+                f"in eval mode, the output of {call} for one image depends on the other images in the batch.",
+                f"评估模式下 {call} 对一张图片的输出依赖于同一批中的其他图片。") + "\n" + cause.message(),
+                cause=(cause, True))
         raise CheckFailure(bilingual(
             f"in eval mode, the output of {call} for one image depends on the other images in the batch.\n"
             "  hint: in eval mode BatchNorm must use its running statistics (keep the default "
@@ -130,3 +142,33 @@ def test_residual_identity(network, student):
                 "bn2, then apply the ReLU.",
                 f"将残差分支置零（两个 BatchNorm 的缩放为 0）后，{call} 应恰好输出 {shortcut}。"
                 "请先计算 bn2 的输出，再加上捷径，最后做 ReLU。"))
+
+
+DENSE_BLOCKS = [("DenseBlock(2, 3, 4)", (2, 3, 5, 5)), ("DenseBlock(3, 4, 2)", (2, 4, 3, 3))]
+
+
+@pytest.mark.networks("densenet")
+def test_dense_block_passes_its_input_through_first(network, student):
+    """DenseBlock: its input first, unchanged, then the new features"""
+    for call, shape in DENSE_BLOCKS:
+        seen = student.ask("input_output", f"running {call}", call=call, input_shape=list(shape))
+        x, y = seen["input"], seen["output"]
+        channels = len(x[0])
+        if len(y[0]) < channels or not close([image[:channels] for image in y], x, tol=1e-6):
+            later = len(y[0]) >= channels and close([image[-channels:] for image in y], x, tol=1e-6)
+            where = "the end" if later else "nowhere"
+            cause = Cause(("concatenation", "order"), call,
+                          f"{call}'s output does not start with its input: the book concatenates the input first, "
+                          f"then the new features; its input is found at {where} of yours.",
+                          f"{call} 的输出没有以输入开头：书中先拼接输入，再拼接新特征。",
+                          "X = torch.cat((X, Y), dim=1) after each convolution block.",
+                          "每个卷积块之后：X = torch.cat((X, Y), dim=1)。",
+                          "DenseBlock: new features concatenated before the input") if later else None
+            message = bilingual(
+                f"{call} on an input of shape {shape}: the first {channels} channels of its output are not its "
+                f"input, unchanged" + (f" (its input is at the end: the order is reversed)." if later else "."),
+                f"{call}：输出的前 {channels} 个通道应原样等于输入。")
+            if cause is not None:
+                raise CheckFailure(message + "\n" + cause.message(), cause=(cause, True))
+            raise CheckFailure(message + "\n  hint: concatenate on the channel axis, input first: "
+                               "X = torch.cat((X, Y), dim=1).")

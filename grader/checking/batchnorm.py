@@ -1,0 +1,423 @@
+"""The BatchNorm written from scratch (``batch_norm_scratch.py``), judged on its arithmetic.
+
+The student's ``batch_norm`` and ``BatchNorm`` run in the sandboxed child on
+inputs made here (``Probes.do_bn_function``, ``Probes.do_bn_module``); what they
+computed comes back as numbers. Everything else happens in the grading
+process: the expected values come from PyTorch's own ``nn.BatchNorm1d`` /
+``nn.BatchNorm2d`` (in float64, with the book's settings) and from the book's
+update of the moving statistics, and when the numbers differ, the mistake is
+named by recomputing the usual wrong versions (an unbiased variance, the
+mean over other axes, the moving statistics used in training, the momentum
+the other way round, ...) and seeing which one the student's numbers match.
+
+The book decides between training and prediction with
+``torch.is_grad_enabled()``; a layer that decides with ``self.training``
+cannot be told apart in the book's own use (``net.train()`` with gradients on,
+``net.eval()`` under ``torch.no_grad()``), which is the only use made here.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..computation.diagnose import Cause
+from ..report import CheckFailure, bilingual
+
+TOL = 2e-4            # float32 arithmetic of the student against float64 here
+BOOK_EPS, BOOK_MOMENTUM = 1e-5, 0.9
+BOOK_AXES = {2: (0,), 4: (0, 2, 3)}
+OTHER_AXES = {2: [(1,), (0, 1)], 4: [(0,), (2, 3), (1, 2, 3), (0, 1, 2, 3), (0, 1), (0, 2), (0, 3), (1,)]}
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+def values(shape, seed: int, scale: float = 1.0, shift: float = 0.0) -> torch.Tensor:
+    """Seeded float32 values (sent to the child as they are, so both sides hold the same numbers)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(tuple(shape), generator=generator) * scale + shift
+
+
+def stat_shape(x_shape) -> tuple[int, ...]:
+    return (1, x_shape[1]) if len(x_shape) == 2 else (1, x_shape[1], 1, 1)
+
+
+def function_case(shape, seed: int, scale=1.0, shift=0.0, eps=BOOK_EPS, momentum=BOOK_MOMENTUM) -> dict:
+    """Arguments of one ``batch_norm`` call (as lists), and the upstream gradient ``G`` of its output."""
+    s = stat_shape(shape)
+    return {"X": values(shape, seed, scale, shift).tolist(),
+            "gamma": (1 + 0.5 * values(s, seed + 1)).tolist(), "beta": values(s, seed + 2).tolist(),
+            "moving_mean": values(s, seed + 3).tolist(), "moving_var": (0.5 + values(s, seed + 4).abs()).tolist(),
+            "eps": float(eps), "momentum": float(momentum), "G": values(shape, seed + 5).tolist()}
+
+
+def module_steps(shape, seed: int, modes, scale=1.0, shift=0.0) -> list[dict]:
+    """Steps for ``do_bn_module``: a new batch for each training step (with ``G``); ``eval1`` is the
+    previous eval batch's first image alone."""
+    steps, last = [], None
+    for k, mode in enumerate(modes):
+        if mode == "eval1":
+            steps.append({"mode": "eval", "X": [last[0]]})
+            continue
+        x = values(shape, seed + 10 * k, scale, shift + 0.3 * k).tolist()
+        step = {"mode": mode, "X": x}
+        if mode == "train":
+            step["G"] = values(shape, seed + 10 * k + 1).tolist()
+        steps.append(step)
+        last = x
+    return steps
+
+
+def t(data) -> torch.Tensor:
+    return torch.tensor(data, dtype=torch.float64)
+
+
+# -- the expected values ------------------------------------------------------------------------
+
+def nn_batch_norm(x, gamma, beta, eps, g) -> dict:
+    """``nn.BatchNorm1d`` / ``nn.BatchNorm2d`` in training mode, float64: output and gradients of sum(Y * G)."""
+    c = x.shape[1]
+    layer = (nn.BatchNorm1d if x.dim() == 2 else nn.BatchNorm2d)(c, eps=eps, momentum=1 - BOOK_MOMENTUM,
+                                                                   dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(gamma.flatten())
+        layer.bias.copy_(beta.flatten())
+    layer.train()
+    x = x.clone().requires_grad_(True)
+    with torch.enable_grad():
+        y = layer(x)
+        (y * g).sum().backward()
+    return {"Y": y.detach(), "dX": x.grad, "dgamma": layer.weight.grad, "dbeta": layer.bias.grad}
+
+
+def batch_stats(x, axes=None, unbiased=False):
+    axes = BOOK_AXES[x.dim()] if axes is None else axes
+    return x.mean(dim=axes, keepdim=True), x.var(dim=axes, unbiased=unbiased, keepdim=True)
+
+
+def normalized(x, gamma, beta, eps, mean, var):
+    return gamma * (x - mean) / torch.sqrt(var + eps) + beta
+
+
+def count(x, axes) -> int:
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    return n
+
+
+def close(found, expected, tol=TOL) -> bool:
+    if found is None:
+        return False
+    a, b = t(found).flatten(), torch.as_tensor(expected, dtype=torch.float64).flatten()
+    return a.numel() == b.numel() and bool(torch.isfinite(a).all()) and \
+        bool(torch.allclose(a, b, rtol=tol, atol=tol))
+
+
+def shown(values_, limit=4) -> str:
+    flat = t(values_).flatten().tolist() if values_ is not None else []
+    text = ", ".join(f"{v:.4g}" for v in flat[:limit])
+    return f"[{text}{', ...' if len(flat) > limit else ''}]"
+
+
+# -- the mistakes, named --------------------------------------------------------------------------
+
+HINT_MODE = ("train with net.train() and gradients on, predict with net.eval() under torch.no_grad(); decide "
+             "with torch.is_grad_enabled() (the book) or self.training")
+
+
+def cause(key: str, where: str, english: str, chinese: str, hint: str, hint_zh: str, gist: str) -> Cause:
+    return Cause(("batch_norm", key), where, english, chinese, hint, hint_zh, gist)
+
+
+def unbiased_cause(where):
+    return cause("unbiased variance", where,
+                 "the batch's variance is the unbiased estimate (divided by n - 1, torch.var's default); the book "
+                 "normalizes with the variance of the batch itself, the mean of the squared deviations.",
+                 "方差用了无偏估计（除以 n - 1，torch.var 的默认值）；书中用批量本身的方差，即偏差平方的均值。",
+                 "var = ((X - mean) ** 2).mean(...), or torch.var(..., unbiased=False).",
+                 "var = ((X - mean) ** 2).mean(...)，或 torch.var(..., unbiased=False)。",
+                 "BatchNorm: unbiased variance")
+
+
+def axes_cause(where, rank, axes):
+    book = BOOK_AXES[rank]
+    per = "feature (axis 0 of a 2-D input)" if rank == 2 else "channel (axes 0, 2 and 3 of a 4-D input)"
+    return cause("axes", where,
+                 f"the mean and the variance are taken over axes {axes} of a {rank}-D input; the book takes them "
+                 f"over axes {book}: one mean and one variance per {per}.",
+                 f"均值和方差是在 {rank} 维输入的轴 {axes} 上计算的；书中在轴 {book} 上计算（每个特征/通道一个）。",
+                 "2-D: X.mean(dim=0); 4-D: X.mean(dim=(0, 2, 3), keepdim=True), the same axes for the variance.",
+                 "二维：X.mean(dim=0)；四维：X.mean(dim=(0, 2, 3), keepdim=True)，方差用相同的轴。",
+                 f"BatchNorm: mean/variance over axes {axes} instead of {book}")
+
+
+def moving_in_training_cause(where):
+    return cause("training uses moving statistics", where,
+                 "in training, the output is normalized with the moving statistics; the book normalizes with "
+                 "the batch's own mean and variance, and only updates the moving ones.",
+                 "训练时用移动平均统计量做了标准化；书中训练时用当前批量的均值和方差，只更新移动平均值。",
+                 HINT_MODE + ".", "训练模式用批量统计量，预测模式用移动平均统计量。",
+                 "BatchNorm: moving statistics used in training")
+
+
+def batch_in_prediction_cause(where):
+    return cause("prediction uses batch statistics", where,
+                 "in prediction (net.eval() under torch.no_grad()), the output is normalized with the batch's own "
+                 "statistics; the book uses the moving averages, so that one image's output does not depend on "
+                 "the others in the batch.",
+                 "预测时（net.eval() 且 torch.no_grad()）用了当前批量的统计量；书中用移动平均的均值和方差，"
+                 "这样一张图片的输出不依赖同一批中的其他图片。",
+                 HINT_MODE + ".", "预测模式下应使用 moving_mean 和 moving_var。",
+                 "BatchNorm: batch statistics used in prediction")
+
+
+def eps_cause(where, eps, used):
+    return cause("eps", where,
+                 f"called with eps={eps:g}, batch_norm computes as with eps={used:g}: the argument eps is not used.",
+                 f"以 eps={eps:g} 调用时，batch_norm 的结果相当于 eps={used:g}：没有使用参数 eps。",
+                 "divide by torch.sqrt(var + eps) with the eps passed in.", "请用传入的 eps：torch.sqrt(var + eps)。",
+                 "BatchNorm: eps argument ignored")
+
+
+def affine_cause(where):
+    return cause("affine", where,
+                 "gamma and beta are not applied to the normalized values: the book returns gamma * X_hat + beta.",
+                 "没有对标准化后的值应用 gamma 和 beta：书中返回 gamma * X_hat + beta。",
+                 "Y = gamma * X_hat + beta.", "Y = gamma * X_hat + beta。", "BatchNorm: gamma/beta not applied")
+
+
+def momentum_cause(where, replaced=False):
+    if replaced:
+        english = ("after a training step the moving statistics equal the batch's statistics: they must be a moving "
+                   "average, momentum * moving + (1 - momentum) * batch with momentum 0.9.")
+        gist = "BatchNorm: moving statistics replaced by the batch's"
+    else:
+        english = ("the momentum is applied the other way round: after a training step the moving statistics are "
+                   "0.1 * moving + 0.9 * batch; the book's are momentum * moving + (1 - momentum) * batch with "
+                   "momentum 0.9, i.e. 0.9 * moving + 0.1 * batch.")
+        gist = "BatchNorm: momentum applied the other way round"
+    return cause("momentum", where, english,
+                 "移动平均的更新方式不对：书中为 moving = momentum * moving + (1 - momentum) * batch，momentum 为 0.9。",
+                 "moving_mean = momentum * moving_mean + (1.0 - momentum) * mean (the same for the variance), "
+                 "with momentum=0.9 passed by BatchNorm.forward.",
+                 "moving_mean = momentum * moving_mean + (1.0 - momentum) * mean（方差同理），momentum=0.9。", gist)
+
+
+def never_updated_cause(where):
+    return cause("moving never updated", where,
+                 "the moving statistics do not change in training: after a training step they are what they were "
+                 "before.",
+                 "训练时移动平均统计量没有更新：训练一步后仍是原来的值。",
+                 "batch_norm returns the updated statistics; keep them: Y, self.moving_mean, self.moving_var = "
+                 "batch_norm(X, ...).",
+                 "batch_norm 返回更新后的统计量，请保存：Y, self.moving_mean, self.moving_var = batch_norm(X, ...)。",
+                 "BatchNorm: moving statistics never updated")
+
+
+def gradient_cause(where):
+    return cause("gradient", where,
+                 "the output is right but its gradients are not: part of the computation is cut off from "
+                 "autograd (.detach(), .data, torch.no_grad() or a copy through Python numbers).",
+                 "输出正确但梯度不对：部分计算脱离了自动求导（.detach()、.data、torch.no_grad() 等）。",
+                 "compute Y from X, gamma and beta with torch operations, the batch's mean and variance included; "
+                 ".data only for the moving statistics.",
+                 "用 torch 运算由 X、gamma、beta 计算 Y（包括批量均值和方差）；.data 只用于移动平均统计量。",
+                 "BatchNorm: gradients cut off")
+
+
+def updated_in_prediction_cause(where):
+    return cause("moving updated in prediction", where,
+                 "the moving statistics change in prediction (net.eval() under torch.no_grad()); the book only "
+                 "updates them in training.",
+                 "预测时移动平均统计量发生了变化；书中只在训练时更新它们。",
+                 HINT_MODE + "; in prediction return the moving statistics unchanged.",
+                 "预测模式下不要更新移动平均统计量。", "BatchNorm: moving statistics updated in prediction")
+
+
+def training_output_cause(where, x, gamma, beta, eps, moving_mean, moving_var, found) -> Cause | None:
+    """The mistake that explains ``found`` (the student's training output), if one of the usual ones does."""
+    rank = x.dim()
+    book_axes = BOOK_AXES[rank]
+    candidates = []
+    if count(x, book_axes) > 1:
+        candidates.append((unbiased_cause(where), normalized(x, gamma, beta, eps, *batch_stats(x, unbiased=True))))
+    for axes in OTHER_AXES[rank]:
+        candidates.append((axes_cause(where, rank, axes), normalized(x, gamma, beta, eps, *batch_stats(x, axes))))
+        if count(x, axes) > 1:
+            candidates.append((axes_cause(where, rank, axes),
+                               normalized(x, gamma, beta, eps, *batch_stats(x, axes, unbiased=True))))
+    if moving_mean is not None:
+        candidates.append((moving_in_training_cause(where), normalized(x, gamma, beta, eps, moving_mean, moving_var)))
+    for used in (BOOK_EPS, 0.0):
+        if abs(used - eps) > 1e-12:
+            candidates.append((eps_cause(where, eps, used), normalized(x, gamma, beta, used, *batch_stats(x))))
+    candidates.append((affine_cause(where), normalized(x, 1.0, 0.0, eps, *batch_stats(x))))
+    for named, expected in candidates:
+        if bool(torch.isfinite(expected).all()) and close(found, expected, tol=1e-3):
+            return named
+    return None
+
+
+# -- the verdicts -----------------------------------------------------------------------------------
+
+def fail(head_en, head_zh, lines, named: Cause | None = None):
+    """A failure: the book's numbers against the student's, with the mistake when it is known."""
+    body = "\n".join(f"  {line}" for line in lines)
+    text = bilingual(head_en, head_zh) + "\n" + body
+    if named is not None:
+        text += "\n" + named.message()
+        raise CheckFailure(text, cause=(named, True))
+    raise CheckFailure(text)
+
+
+def check_training_step(where, what, x, gamma, beta, eps, found: dict, g, moving=None) -> None:
+    """``found``: the student's Y, dX, dgamma, dbeta for one training call on ``x``; fails unless they are
+    ``nn.BatchNorm``'s (``moving``: the statistics the call was given, for naming a mistake)."""
+    expected = nn_batch_norm(x, gamma, beta, eps, g)
+    if not close(found.get("Y"), expected["Y"]):
+        named = training_output_cause(where, x, gamma, beta, eps, *(moving or (None, None)), found.get("Y"))
+        fail(f"in training, {what} on an input of shape {tuple(x.shape)} does not compute what "
+             f"nn.BatchNorm{1 if x.dim() == 2 else 2}d (eps={eps:g}) computes.",
+             f"训练模式下，{what} 在形状为 {tuple(x.shape)} 的输入上的结果与 nn.BatchNorm 不同。",
+             [f"expected (nn.BatchNorm): Y = {shown(expected['Y'])}", f"found (yours):           Y = "
+              f"{shown(found.get('Y'))}"], named)
+    for name in ("dX", "dgamma", "dbeta"):
+        if found.get(name) is None:
+            fail(f"in training, {what}: no gradient reaches {name[1:]}.",
+                 f"训练模式下，{what}：{name[1:]} 没有得到梯度。", [], gradient_cause(where))
+        if not close(found[name], expected[name].reshape(-1)):
+            fail(f"in training, {what}: the gradient with respect to {name[1:]} differs from nn.BatchNorm's.",
+                 f"训练模式下，{what}：关于 {name[1:]} 的梯度与 nn.BatchNorm 不同。",
+                 [f"expected: {shown(expected[name])}", f"found:    {shown(found[name])}"], gradient_cause(where))
+
+
+def per_channel(values_, x, label: str, what: str) -> torch.Tensor:
+    """A statistic as one number per feature or channel (it may come as (1, C), (1, C, 1, 1) or (C,))."""
+    if values_ is None:
+        fail(f"{what} gave no {label}.", f"{what} 没有给出 {label}。", [])
+    flat = t(values_).flatten()
+    if flat.numel() != x.shape[1]:
+        fail(f"{what}: {label} has {flat.numel()} values; it must hold one per "
+             f"{'feature' if x.dim() == 2 else 'channel'}, {x.shape[1]}.",
+             f"{what}：{label} 应有 {x.shape[1]} 个值（每个特征/通道一个），实际为 {flat.numel()} 个。",
+             [f"hint: the shape of the statistics is {stat_shape(tuple(x.shape))}."])
+    return flat
+
+
+def check_moving_update(where, what, x, before, after, momentum=BOOK_MOMENTUM, conventions=("zh",)) -> None:
+    """``before``/``after``: (mean, var) of the moving statistics around one training step on ``x``.
+
+    ``conventions``: ``zh`` is the book's, momentum * moving + (1 - momentum) * batch (BatchNorm passes 0.9);
+    ``en`` also accepts the English edition's (1 - momentum) * moving + momentum * batch (where BatchNorm
+    passes 0.1): for the function alone, whose ``momentum`` the two editions read the other way round. The
+    batch's variance may be the unbiased one here (nn.BatchNorm's running_var is), not in the output."""
+    mean, var = (s.flatten() for s in batch_stats(x))
+    var_unbiased = batch_stats(x, unbiased=True)[1].flatten() if count(x, BOOK_AXES[x.dim()]) > 1 else var
+    for k, (label, batch, alt) in enumerate((("moving_mean", mean, mean), ("moving_var", var, var_unbiased))):
+        old = per_channel(before[k], x, label, what)
+        new = per_channel(after[k], x, label, what)
+        accepted = []
+        for convention in conventions:
+            m = momentum if convention == "zh" else 1 - momentum
+            accepted += [m * old + (1 - m) * b for b in (batch, alt)]
+        if any(close(new, e) for e in accepted):
+            continue
+        if close(new, old):
+            named = never_updated_cause(where)
+        elif any(close(new, (1 - momentum) * old + momentum * b) for b in (batch, alt)):
+            named = momentum_cause(where)
+        elif any(close(new, b) for b in (batch, alt)):
+            named = momentum_cause(where, replaced=True)
+        else:
+            named = None
+        fail(f"after a training step of {what} on an input of shape {tuple(x.shape)}, {label} is not "
+             f"momentum * {label} + (1 - momentum) * the batch's {label[7:]} (momentum {momentum:g}).",
+             f"{what} 训练一步后，{label} 不等于 momentum * {label} + (1 - momentum) * 批量统计量"
+             f"（momentum 为 {momentum:g}）。",
+             [f"before:   {shown(old)}", f"expected: {shown(accepted[0])}", f"found:    {shown(new)}"], named)
+
+
+def check_moving_unchanged(where, what, x, before, after) -> None:
+    """A prediction step leaves the moving statistics as they were."""
+    for k, label in enumerate(("moving_mean", "moving_var")):
+        if not close(per_channel(after[k], x, label, what), per_channel(before[k], x, label, what)):
+            fail(f"in prediction (net.eval() under torch.no_grad()), {what} changed {label}.",
+                 f"预测模式下 {what} 改变了 {label}。",
+                 [f"before: {shown(before[k])}", f"after:  {shown(after[k])}"], updated_in_prediction_cause(where))
+
+
+def check_prediction(where, what, x, gamma, beta, eps, moving, found_y) -> None:
+    """In prediction ``found_y`` must be the normalization with the moving statistics ``moving`` (mean, var)."""
+    shape = stat_shape(tuple(x.shape))
+    mean, var = (per_channel(v, x, label, what).reshape(shape)
+                 for v, label in zip(moving, ("moving_mean", "moving_var")))
+    expected = normalized(x, gamma, beta, eps, mean, var)
+    if close(found_y, expected):
+        return
+    named = None
+    if close(found_y, normalized(x, gamma, beta, eps, *batch_stats(x))) or (
+            count(x, BOOK_AXES[x.dim()]) > 1 and close(found_y, normalized(x, gamma, beta, eps,
+                                                                            *batch_stats(x, unbiased=True)))):
+        named = batch_in_prediction_cause(where)
+    fail(f"in prediction (net.eval() under torch.no_grad()), {what} on an input of shape {tuple(x.shape)} does "
+         "not normalize with the moving statistics: gamma * (X - moving_mean) / sqrt(moving_var + eps) + beta.",
+         f"预测模式下，{what} 没有用移动平均统计量做标准化。",
+         [f"expected: Y = {shown(expected)}", f"found:    Y = {shown(found_y)}"], named)
+
+
+def registration_cause(call: str) -> Cause:
+    return cause("registration", call,
+                 "BatchNorm registers what it holds otherwise than the book: gamma and beta are its parameters "
+                 "(nn.Parameter, learned), moving_mean and moving_var are plain tensors or buffers (not learned).",
+                 "BatchNorm 的参数登记与书中不同：gamma 和 beta 是参数（nn.Parameter），moving_mean 和 moving_var "
+                 "是普通张量或缓冲区。",
+                 "self.gamma = nn.Parameter(torch.ones(shape)), self.moving_mean = torch.zeros(shape), as the book.",
+                 "self.gamma = nn.Parameter(torch.ones(shape))，self.moving_mean = torch.zeros(shape)。",
+                 "BatchNorm: parameters and moving statistics registered otherwise")
+
+
+def registration(call: str, observed: dict, features: int, rank: int) -> None:
+    """gamma/beta registered parameters of the statistics' shape; moving_mean/moving_var there, not parameters."""
+    try:
+        check_registration(call, observed, features, rank)
+    except CheckFailure as failure:
+        if failure.cause is not None:
+            raise
+        named = registration_cause(call)
+        raise CheckFailure(f"{failure}\n{named.message()}", cause=(named, True)) from None
+
+
+def check_registration(call: str, observed: dict, features: int, rank: int) -> None:
+    shape = [1, features] if rank == 2 else [1, features, 1, 1]
+    params = {name: (size, grad) for name, size, grad in observed["parameters"]}
+    for name, start in (("gamma", 1.0), ("beta", 0.0)):
+        if name not in params:
+            fail(f"{call} has no parameter {name}; its parameters are {sorted(params) or 'none'}.",
+                 f"{call} 没有名为 {name} 的参数（nn.Parameter）。",
+                 [f"hint: self.{name} = nn.Parameter(torch.{'ones' if start else 'zeros'}(shape)) with shape "
+                  f"{tuple(shape)}."])
+        if params[name][0] != shape or not params[name][1]:
+            fail(f"{call}: the parameter {name} has shape {tuple(params[name][0])}"
+                 f"{'' if params[name][1] else ' and requires no gradient'}; the book's has shape {tuple(shape)}.",
+                 f"{call}：参数 {name} 的形状应为 {tuple(shape)}。", [])
+        if not close(observed["initial"][name], torch.full(shape, start)):
+            fail(f"{call}: {name} starts at {shown(observed['initial'][name])}; the book's starts at "
+                 f"{start:g} everywhere.", f"{call}：{name} 的初始值应全为 {start:g}。", [])
+    extra = sorted(set(params) - {"gamma", "beta"})
+    for name, start in (("moving_mean", 0.0), ("moving_var", 1.0)):
+        seen = observed["moving"][name]
+        if not seen["present"]:
+            fail(f"{call} has no tensor attribute {name}.", f"{call} 没有张量属性 {name}。",
+                 [f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape) (a plain tensor or a "
+                  "buffer, not an nn.Parameter)."])
+        if seen["is_parameter"] or name in params:
+            fail(f"{call}: {name} is an nn.Parameter; the moving statistics are not learned, so they are not "
+                 "parameters: the optimizer must not change them.",
+                 f"{call}：{name} 不应是 nn.Parameter（移动平均统计量不是模型参数）。",
+                 [f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape), or register_buffer."])
+        if not close(seen["value"], torch.full(shape, start)):
+            fail(f"{call}: {name} starts at {shown(seen['value'])}; the book's starts at {start:g}.",
+                 f"{call}：{name} 的初始值应为 {start:g}。", [])
+    if extra:
+        fail(f"{call} has parameters besides gamma and beta: {', '.join(extra)}.",
+             f"{call} 除 gamma 和 beta 外还有其他参数：{', '.join(extra)}。", [])
