@@ -105,8 +105,9 @@ def localise(message: str, lang: str) -> str:
     lines = message.splitlines()
     if lang == "both":
         return message
-    if lang == "en":
-        return "\n".join(l for l in lines if l.startswith(" ") or not has_chinese(l))
+    if lang == "en":        # an indented detail that starts in Chinese is the Chinese of the one above
+        return "\n".join(l for l in lines if (l.startswith(" ") and not has_chinese(l.lstrip()[:1]))
+                         or not has_chinese(l))
     if any(has_chinese(l) and not l.startswith(" ") for l in lines):
         return "\n".join(l for l in lines if l.startswith(" ") or has_chinese(l))
     return message

@@ -106,6 +106,8 @@ def test_batch_grades_every_student(klass):
     # bob and carol (1), carol's lenet stub (1), gina's lenet (1) and missing batch_norm (1)
     assert "(7 distinct module files)" in result.stderr
     assert "students" in result.stderr and "8/8" in result.stderr      # the progress line
+    assert "7 distinct module file(s) to grade, 2 at once (--jobs 2" in result.stderr   # how many at once, and why
+    assert "grading students (2 at once: --jobs 2)" in result.stderr
 
 
 def test_each_student_gets_a_gradescope_results_file(klass):
@@ -141,7 +143,7 @@ def test_class_summary_and_chart(klass):
     text = (out / "summary.txt").read_text(encoding="utf-8")
     assert "Checks failed most often" in text and "Most common mistakes" in text
     assert "lenet / structure" in text
-    assert "LeNet: ReLU instead of Sigmoid, 1 student (of 1 who attempted it)" in text     # grouped by cause
+    assert "LeNet: ReLU instead of Sigmoid, 1 student (of 4 who attempted it)" in text     # grouped by cause
     assert text.splitlines()[0] in result.stderr
     png = (out / "summary.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000

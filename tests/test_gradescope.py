@@ -123,7 +123,7 @@ def test_run_autograder_grades_the_submission(package, tmp_path):
     (root / "submission" / "exercises").mkdir()
     (root / "submission" / "exercises" / "lenet.py").write_text(
         lenet.replace("nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),",
-                      "nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),"))
+                      "nn.Conv2d(1, 6, kernel_size=5), nn.Sigmoid(),"))        # no padding: a visible mistake
     shutil.copy(ROOT / "solutions" / "batch_norm.py", root / "submission" / "batch_norm.py")
     result = run_autograder(root)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,8 +140,10 @@ def test_run_autograder_grades_the_submission(package, tmp_path):
     assert failed and sum(t["score"] for t in by_module["lenet"]) < 9
     shapes = [t for t in failed if t["tags"][1] == "shapes"]
     hidden = [t for t in failed if t["tags"][1] not in ("shapes", "params")]
-    assert shapes and ">>" in shapes[0]["output"] and "ReLU" in shapes[0]["output"]      # the visible check: all of it
-    assert hidden and all("computes something different" in t["output"] for t in hidden)
+    assert shapes and ">>" in shapes[0]["output"] and "padding" in shapes[0]["output"]   # the visible check: all of it
+    charged = [t for t in hidden if not t.get("extra_data", {}).get("same_as")]
+    assert charged and all("computes something different" in t["output"] for t in charged)
+    assert all("the same mistake" in t["output"] for t in hidden if t not in charged)    # one mistake, told once
     assert not any("expected:" in t["output"] or "hint:" in t["output"] for t in hidden)  # hidden: headline only
     assert "lenet.py: graded exercises/lenet.py" in data["output"]
     from grader.grade import hidden_lines

@@ -42,10 +42,8 @@ class Cause:
         lines = [f"  where:    {self.where}", f"  {self.english}"]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
-        text = "\n".join(lines) + f"\n{self.chinese}"
-        if self.hint_zh:
-            text += f"提示：{self.hint_zh}"
-        return text
+        chinese = self.chinese + (f"提示：{self.hint_zh}" if self.hint_zh else "")
+        return "\n".join(lines) + f"\n  {chinese}"        # details are indented, in both languages
 
 
 @dataclass
