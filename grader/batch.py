@@ -624,8 +624,6 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
     plan = parallelism(jobs, options, len(tasks))
     if tasks:
         counts["jobs"] = plan.jobs
-        # the workers' sandboxes (and their training runs) inherit it: never more compute threads than CPUs
-        threads.configure_environment(train_threads=plan.threads)
         print(f"batch: {len(tasks)} distinct module file(s) to grade, {plan.jobs} at once ({plan.why})",
               file=stream)
     done: dict[str, tuple[list[dict], float, bool]] = {}  # key -> (results, seconds, graded?)
@@ -669,6 +667,9 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
         progress.close()
         return
 
+    # the workers' sandboxes (and their training runs) inherit it: never more compute threads than CPUs
+    previous = os.environ.get(threads.TRAIN_THREADS)
+    threads.configure_environment(train_threads=plan.threads)
     pool = Pool(plan.jobs, options)
     queue = list(reversed(order))
     deaths_in_a_row = 0          # workers lost without a file graded in between: the grader, not a student
@@ -732,9 +733,18 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
     except BaseException:
         pool.close(kill=True)
         progress.close()
+        restore_environment(threads.TRAIN_THREADS, previous)
         raise
     pool.close()
     progress.close()
+    restore_environment(threads.TRAIN_THREADS, previous)
+
+
+def restore_environment(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 ZH_REJECTED = "提交的压缩包被拒绝（原因见上）。请只打包你的 .py 文件后重新提交。"
@@ -1026,9 +1036,9 @@ def main(args) -> int:
               "rerun to go on.", file=sys.stderr)
         return 130
     part = f"shard {shard[0]}/{shard[1]}: " if shard[1] > 1 else ""
-    at_once = f", {counts['jobs']} at once" if counts["jobs"] else ""
+    at_once = f"{counts['jobs']} at once, " if counts["jobs"] else ""
     print(f"batch: {part}{counts['students']} student(s): "
-          f"{counts['graded']} graded ({counts['distinct_files']} distinct module files{at_once}), "
+          f"{counts['graded']} graded ({counts['distinct_files']} distinct module files), "
           f"{counts['skipped']} already graded, {counts['rejected']} rejected, {counts['errors']} with files not "
-          f"graded; {time.monotonic() - started:.1f} s", file=sys.stderr)
+          f"graded; {at_once}{time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0

@@ -99,7 +99,7 @@ def test_package_layout(package):
         infos = {i.filename: i for i in archive.infolist()}
         for name in ("setup.sh", "run_autograder"):
             assert infos[name].external_attr >> 16 & 0o111, f"{name} must be executable"
-        assert {"kit/grader/hidden_tests/test_structure.py", "kit/grader/hidden_tests/pytest.ini",
+        assert {"kit/grader/hidden_tests/check_structure.py", "kit/grader/hidden_tests/pytest.ini",
                 "kit/grader/checking/plugin.py", "kit/grader/grade.py", "kit/solutions/resnet.py",
                 "kit/requirements.txt", "kit/autograder.json", "kit/reference_cache.json",
                 "kit/pyproject.toml"} <= set(infos)

@@ -25,7 +25,7 @@ from grader import release
 
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN_FILES = ("strategies.py", "probes.py", "sandbox.py", "grade.py", "canonical.py", "diagnose.py",
-                "plugin.py", "policy.py", "test_structure.py")
+                "plugin.py", "policy.py", "check_structure.py")
 
 
 def run(cmd, cwd, timeout=300):

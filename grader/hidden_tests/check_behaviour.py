@@ -5,7 +5,7 @@ image on its own; dropout is active in training mode; block outputs are never
 negative; a ``Residual`` whose main branch is silenced returns exactly
 ``relu(shortcut(X))``; a ``DenseBlock`` returns its input unchanged in its
 first channels, then the new features. (The BatchNorm written from scratch
-has its own checks: ``test_batch_norm_scratch.py``.)
+has its own checks: ``check_batch_norm_scratch.py``.)
 """
 import pytest
 
