@@ -141,9 +141,8 @@ def test_run_autograder_grades_the_submission(package, tmp_path):
     shapes = [t for t in failed if t["tags"][1] == "shapes"]
     hidden = [t for t in failed if t["tags"][1] not in ("shapes", "params")]
     assert shapes and ">>" in shapes[0]["output"] and "padding" in shapes[0]["output"]   # the visible check: all of it
-    charged = [t for t in hidden if not t.get("extra_data", {}).get("same_as")]
-    assert charged and all("computes something different" in t["output"] for t in charged)
-    assert all("the same mistake" in t["output"] for t in hidden if t not in charged)    # one mistake, told once
+    assert hidden and all("computes something different" in t["output"] or "the same mistake" in t["output"]
+                          for t in hidden)                        # one mistake (the padding), told once: in shapes
     assert not any("expected:" in t["output"] or "hint:" in t["output"] for t in hidden)  # hidden: headline only
     assert "lenet.py: graded exercises/lenet.py" in data["output"]
     from grader.grade import hidden_lines
