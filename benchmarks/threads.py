@@ -70,8 +70,6 @@ def worker(module: str, steps: int, batch_size: int) -> None:
     from grader import data as fmnist
     from grader.build import build, load_module
     from grader.spec import NETWORKS
-    if os.environ.get("GRADER_OMP") != "default":
-        torch.set_num_threads(threads.training_threads())
     dataset = fmnist.load_fashion_mnist(download=False)
     recipe = train.replace(train.check_recipe(module, "cpu"), batch_size=batch_size)
     torch.manual_seed(0)

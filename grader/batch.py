@@ -63,7 +63,7 @@ ZIP_MAX_TOTAL = 1 << 30                # 1 GiB declared, uncompressed
 ZIP_MAX_RATIO = 200                    # uncompressed / compressed, for anything bigger than ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 10 << 20
 
-MAX_JOBS = 8                           # parallel grading processes, at most (each also needs memory)
+MAX_JOBS = 16                          # parallel grading processes, at most (each also needs memory)
 MEMORY_PER_JOB_MB = 2048               # a grading process at its peak: itself, the zygote, a student's child
                                        # and the reference's (README: about 1.5 GB)
 
@@ -431,15 +431,14 @@ class Parallelism:
 
 
 def parallelism(requested: int | None, options: Options, files: int) -> Parallelism:
-    """How many files are graded at once, with how many training threads each, and why.
+    """How many files are graded at once, and why.
 
     Default: one grading process per CPU (at most MAX_JOBS, and as many as the
-    memory holds). A training run gets CPUs / processes threads, so parallel
-    training never runs more compute threads than there are CPUs: with
-    OpenMP's threads waiting without spinning for long (``threads.py``), two
-    one-thread runs on two cores train more examples a second than one
-    two-thread run, and the rest of the grading runs beside them, so the
-    default is never slower than ``--jobs 1``.
+    memory holds). A training check trains on one thread (``threads.CHECK_THREADS``),
+    so parallel checks never run more compute threads than there are CPUs, and
+    with OpenMP's threads waiting without spinning for long (``threads.py``) two
+    one-thread checks on two cores do more than one check at a time: the default
+    is never slower than ``--jobs 1``, and grades the same.
     """
     cpus = threads.cpus()
     if requested:
@@ -460,15 +459,13 @@ def parallelism(requested: int | None, options: Options, files: int) -> Parallel
         jobs = max(1, files)
         reason = f"{files} distinct file{'s' * (files != 1)}"
         why += f", {reason}"
-    per_job = threads.threads_per_job(jobs)
+    per_job = threads.CHECK_THREADS
     if options.train:
-        why += f"; each training run on {per_job} thread{'s' * (per_job != 1)}"
+        why += f"; each training check on {per_job} thread{'s' * (per_job != 1)}"
         if options.device == "cuda":
             why += " and the GPU"
-        elif jobs > 1:
-            why += f" ({jobs} x {per_job} <= {cpus} CPUs)" if jobs * per_job <= cpus else \
-                f" ({jobs} processes for {cpus} CPUs: more than one a CPU)"
-        reason += f", {per_job} thread{'s' * (per_job != 1)} each"
+        elif jobs * per_job > cpus:
+            why += f", {jobs * per_job} threads for {cpus} CPUs"
     return Parallelism(jobs, per_job, why, reason)
 
 
@@ -667,9 +664,6 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
         progress.close()
         return
 
-    # the workers' sandboxes (and their training runs) inherit it: never more compute threads than CPUs
-    previous = os.environ.get(threads.TRAIN_THREADS)
-    threads.configure_environment(train_threads=plan.threads)
     pool = Pool(plan.jobs, options)
     queue = list(reversed(order))
     deaths_in_a_row = 0          # workers lost without a file graded in between: the grader, not a student
@@ -733,18 +727,9 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
     except BaseException:
         pool.close(kill=True)
         progress.close()
-        restore_environment(threads.TRAIN_THREADS, previous)
         raise
     pool.close()
     progress.close()
-    restore_environment(threads.TRAIN_THREADS, previous)
-
-
-def restore_environment(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 ZH_REJECTED = "提交的压缩包被拒绝（原因见上）。请只打包你的 .py 文件后重新提交。"

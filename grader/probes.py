@@ -242,7 +242,7 @@ class Probes:
 
     def do_train(self, device="cpu", seed=0):
         from . import threads, train
-        torch.set_num_threads(threads.training_threads())     # the CPUs, shared among batch's parallel jobs
+        torch.set_num_threads(threads.CHECK_THREADS)     # one: the same result on any machine, however many run
         spec = NETWORKS[self.module_name]
         model = build.build(self.module, spec.call, "cpu", spec.input_shape)
         return train.run_training_check(model, self.module_name, device, seed=seed)
@@ -250,7 +250,7 @@ class Probes:
     def do_pace(self, device="cpu", steps=3):
         """Asked of the reference only: seconds for the first ``steps`` steps of the training check, here and now."""
         from . import threads, train
-        torch.set_num_threads(threads.training_threads())     # as the student's training run will
+        torch.set_num_threads(threads.CHECK_THREADS)     # as the student's training run will
         spec = NETWORKS[self.module_name]
         model = build.build(self.module, spec.call, "cpu", spec.input_shape)
         plan = dict(train.training_check_plan(self.module_name, device), steps=steps)

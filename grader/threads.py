@@ -21,12 +21,18 @@ other library use); every process started afterwards inherits the
 environment: the batch workers, the sandbox's zygote and, forked from it,
 every child that trains (the training checks, the reference's pace probe).
 
-Threads: a training run uses ``training_threads()`` threads, the CPUs this
-process may use unless ``GRADER_TRAIN_THREADS`` says fewer. ``batch`` sets
-it to CPUs / parallel jobs, so that parallel training runs never put more
-compute threads than cores on the machine. The sandbox clears a child's
-environment, so the value is read when this module is imported: in the
-zygote, which imports ``grader.train`` (and this module) before it forks.
+Threads: the trainer (``python -m grader train``) uses every CPU this process
+may use. The grader's training check (and the reference's pace probe) trains
+on ``CHECK_THREADS`` = 1 thread, always: oneDNN splits its reductions by
+thread count, so the same file trained on 1 and on 2 threads reaches
+different accuracies (ResNet-18, seed 0: 0.814 and 0.827), and a file near
+the target passed with ``batch --jobs 2`` and failed with ``--jobs 1``. On
+one thread a file gets the same grade however many checks run at once and
+on whatever number of cores, ``batch`` runs one check per core without ever
+putting more compute threads than cores on the machine, and the targets
+(``grader/calibration.json``) are calibrated on one thread too. Alone on a
+quiet 2-core machine a one-thread check takes longer (LeNet 9.7 s against
+7.2 s, ResNet-18 95 s against 69 s); two side by side do more.
 """
 from __future__ import annotations
 
@@ -35,8 +41,8 @@ import os
 # Chosen by benchmarks/threads.py on the project's machine (see benchmarks/README.md).
 WAIT = {"GOMP_SPINCOUNT": "1000"}
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
-TRAIN_THREADS = "GRADER_TRAIN_THREADS"
 OPT_OUT = "GRADER_OMP"                 # "default": leave libgomp's defaults alone
+CHECK_THREADS = 1                      # the training check's threads: see above
 
 
 def cpus() -> int:
@@ -54,38 +60,12 @@ def wait_settings() -> dict[str, str]:
     return dict(WAIT)
 
 
-def configure_environment(train_threads: int | None = None) -> dict[str, str]:
-    """Set the wait policy (and, given, the training threads) for this process and all it starts.
+def configure_environment() -> dict[str, str]:
+    """Set the wait policy for this process and all it starts; returns what it set.
 
-    Returns what it set. Call it before torch is imported for this process's own
-    training to follow it; processes started afterwards follow it in any case.
+    Call it before torch is imported for this process's own threads to follow it;
+    processes started afterwards follow it in any case.
     """
     settings = wait_settings()
-    if train_threads is not None:
-        settings[TRAIN_THREADS] = str(max(1, int(train_threads)))
     os.environ.update(settings)
     return settings
-
-
-def _parse(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 1 else None
-
-
-# Read on import: in the zygote, before it forks the children whose environment the sandbox clears.
-_AT_IMPORT = _parse(os.environ.get(TRAIN_THREADS))
-
-
-def training_threads() -> int:
-    """Threads for one training run: ``GRADER_TRAIN_THREADS`` (as set when this module was imported, if the
-    environment has lost it since), at most the CPUs; the CPUs without it."""
-    wanted = _parse(os.environ.get(TRAIN_THREADS)) or _AT_IMPORT
-    return min(wanted, cpus()) if wanted else cpus()
-
-
-def threads_per_job(jobs: int) -> int:
-    """Training threads for each of ``jobs`` parallel grading processes: never more threads than CPUs."""
-    return max(1, cpus() // max(1, jobs))

@@ -39,7 +39,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import data as fmnist
-from . import threads  # noqa: F401  (the sandbox's zygote imports this module: threads reads its settings there)
+from . import threads  # noqa: F401  (imported in the sandbox's zygote with this module: the training check's
+#                                       child, which cannot read the grader's files, sets threads.CHECK_THREADS)
 from .progress import progress_bar
 
 ROOT = Path(__file__).resolve().parent.parent

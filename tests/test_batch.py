@@ -320,3 +320,20 @@ def test_rerun_regrades_changed_submissions_and_everything_with_force(tmp_path, 
     other = batch.Options(("lenet",), False, "cpu", 60, 300, 3072)      # other options: graded again
     assert batch.run_batch(subs, out, other, jobs=1, stream=io.StringIO())["graded"] == 2
     assert batch.run_batch(subs, out, other, jobs=1, force=True, stream=io.StringIO())["graded"] == 2
+
+
+def test_parallelism_says_how_many_at_once_and_why(monkeypatch):
+    monkeypatch.setattr(batch.threads, "cpus", lambda: 2)
+    monkeypatch.setattr(batch, "memory_available_mb", lambda: 20_000)
+    training = batch.Options(("lenet",), True, "cpu", 60, 300, 3072)
+    plan = batch.parallelism(None, training, files=24)
+    assert (plan.jobs, plan.threads) == (2, 1)             # one one-thread check per CPU: never more threads
+    assert plan.line() == "2 at once: 2 CPUs" and "each training check on 1 thread" in plan.why
+    assert batch.parallelism(1, training, files=24).line() == "1 at once: --jobs 1"
+    assert batch.parallelism(None, training, files=1).line() == "1 at once: 1 distinct file"
+    monkeypatch.setattr(batch, "memory_available_mb", lambda: 3000)
+    plan = batch.parallelism(None, training, files=24)
+    assert plan.jobs == 1 and plan.reason == "memory" and "2.9 GB free" in plan.why
+    monkeypatch.setattr(batch.threads, "cpus", lambda: 64)
+    monkeypatch.setattr(batch, "memory_available_mb", lambda: None)
+    assert batch.parallelism(None, training, files=500).line() == f"{batch.MAX_JOBS} at once: at most {batch.MAX_JOBS}"

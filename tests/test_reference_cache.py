@@ -71,12 +71,12 @@ def test_off_without_root_unless_asked(monkeypatch, tmp_path):
 
 
 def test_threads_environment(monkeypatch):
-    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "GRADER_OMP", "GRADER_TRAIN_THREADS"):
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "GRADER_OMP"):
         monkeypatch.delenv(name, raising=False)
-    assert threads.configure_environment(train_threads=1) == dict(threads.WAIT, GRADER_TRAIN_THREADS="1")
-    assert threads.training_threads() == 1
+    assert threads.configure_environment() == threads.WAIT
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")            # the user's choice stands
     assert threads.wait_settings() == {}
-    monkeypatch.setenv("GRADER_TRAIN_THREADS", "999")
-    assert threads.training_threads() == threads.cpus()
-    assert threads.threads_per_job(threads.cpus() * 2) == 1
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    monkeypatch.setenv("GRADER_OMP", "default")
+    assert threads.wait_settings() == {}
+    assert threads.CHECK_THREADS == 1 and threads.cpus() >= 1
