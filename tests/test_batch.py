@@ -241,6 +241,103 @@ def test_unpack_zip_rejects_bombs_and_junk(tmp_path):
         batch.unpack_zip(encrypted, tmp_path / "out")
 
 
+def patched(path: Path, local: dict[int, bytes], central: dict[int, bytes]) -> Path:
+    """Overwrite bytes of the first member's local header and central directory entry (offset -> bytes)."""
+    data = bytearray(path.read_bytes())
+    for start, fields in ((data.index(b"PK\x03\x04"), local), (data.index(b"PK\x01\x02"), central)):
+        for offset, value in fields.items():
+            data[start + offset:start + offset + len(value)] = value
+    path.write_bytes(bytes(data))
+    return path
+
+
+def with_method(path: Path, method: int, members: dict[str, bytes] | None = None) -> Path:
+    """A zip whose first member claims compression method ``method`` (zipfile cannot write one it cannot read)."""
+    zip_with(path, members or {"lenet.py": b"x = 1\n" * 50})
+    field = method.to_bytes(2, "little")
+    return patched(path, {8: field}, {10: field})
+
+
+def with_bad_crc(path: Path) -> Path:
+    zip_with(path, {"lenet.py": b"x = 1\n" * 50})
+    data = path.read_bytes()
+    crc = data[data.index(b"PK\x01\x02") + 16:][:4]
+    wrong = (int.from_bytes(crc, "little") ^ 0xFFFF).to_bytes(4, "little")
+    return patched(path, {14: wrong}, {16: wrong})
+
+
+@pytest.mark.parametrize("method, why", [
+    (99, "compression method 99 (WinZip AES encryption), which the grader does not read"),
+    (9, "compression method 9 (Deflate64)"),
+    (4242, "compression method 4242, which"),
+])
+def test_unpack_zip_rejects_compression_methods_it_cannot_read(tmp_path, method, why):
+    archive = with_method(tmp_path / "m.zip", method)
+    with pytest.raises(batch.ZipRejected, match=why.replace("(", r"\(").replace(")", r"\)")) as caught:
+        batch.unpack_zip(archive, tmp_path / "out")
+    assert "'lenet.py' in the zip" in str(caught.value) and "deflate" in str(caught.value)
+    assert f"压缩方法 {method}" in caught.value.zh
+    assert not (tmp_path / "out").exists()
+    # checked up front, for every member: one the grader would not even read rejects the archive too
+    archive = with_method(tmp_path / "n.zip", method, {"notes.txt": b"n" * 100, "lenet.py": b"x = 1\n"})
+    with pytest.raises(batch.ZipRejected, match="'notes.txt' in the zip uses compression method"):
+        batch.unpack_zip(archive, tmp_path / "out")
+
+
+def test_unpack_zip_reads_every_method_its_python_can(tmp_path):
+    for method in batch.ZIP_METHODS:
+        path = tmp_path / f"{method}.zip"
+        with zipfile.ZipFile(path, "w", method) as archive:
+            archive.writestr("lenet.py", b"x = 1\n" * 50)
+        files, _, _ = batch.unpack_zip(path, tmp_path / str(method))
+        assert files["lenet"].read_bytes() == b"x = 1\n" * 50
+    assert {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED} <= set(batch.ZIP_METHODS)
+
+
+def test_unpack_zip_rejects_damaged_archives(tmp_path):
+    crc = with_bad_crc(tmp_path / "crc.zip")
+    with pytest.raises(batch.ZipRejected, match="'lenet.py' in the zip is damaged: its CRC-32") as caught:
+        batch.unpack_zip(crc, tmp_path / "out")
+    assert "BadZipFile" in str(caught.value) and "CRC-32" in caught.value.zh
+    assert not (tmp_path / "out").exists()          # nothing written from an archive that fails
+    # garbage in the deflate stream: zlib.error
+    cut = zip_with(tmp_path / "cut.zip", {"lenet.py": bytes(i * 7919 % 251 for i in range(3000))})
+    data = bytearray(cut.read_bytes())
+    local = data.index(b"PK\x03\x04")
+    name_length = int.from_bytes(data[local + 26:local + 28], "little")
+    body = local + 30 + name_length
+    data[body:body + 200] = bytes(200)
+    cut.write_bytes(bytes(data))
+    with pytest.raises(batch.ZipRejected, match="'lenet.py' in the zip is damaged and could not be unpacked "
+                                                r"\(zlib.error: "):
+        batch.unpack_zip(cut, tmp_path / "out")
+    # the local header names another file than the central directory
+    other = patched(zip_with(tmp_path / "name.zip", {"lenet.py": b"x = 1\n"}), {30: b"L"}, {})
+    with pytest.raises(batch.ZipRejected,
+                       match=r"damaged and could not be unpacked \(zipfile.BadZipFile: File name in directory"):
+        batch.unpack_zip(other, tmp_path / "out")
+    # a name flagged UTF-8 that is not
+    utf8 = patched(zip_with(tmp_path / "utf8.zip", {"lenet.py": b"x = 1\n"}),
+                   {7: b"\x08", 30: b"\xff"}, {9: b"\x08", 46: b"\xff"})
+    with pytest.raises(batch.ZipRejected, match="not a readable zip archive .UnicodeDecodeError: "):
+        batch.unpack_zip(utf8, tmp_path / "out")
+
+
+def test_unpack_zip_turns_any_other_error_into_a_rejection(tmp_path, monkeypatch):
+    archive = zip_with(tmp_path / "s.zip", {"lenet.py": b"x = 1\n"})
+
+    def broken(self, *args, **kwargs):
+        raise ValueError("evil\nname\x1b[31m" + "x" * 1000)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", broken)
+    with pytest.raises(batch.ZipRejected) as caught:
+        batch.unpack_zip(archive, tmp_path / "out")
+    message = str(caught.value)
+    assert message.startswith("'lenet.py' in the zip could not be unpacked (ValueError: evil\\nname\\x1b[31m")
+    assert "\n" not in message and "\x1b" not in message and len(message) < 400     # escaped and capped
+    assert "ValueError" in caught.value.zh and "\n" not in caught.value.zh
+
+
 def test_find_modules_in_folders(tmp_path):
     for rel in ("exercises/resnet.py", "backup/resnet.py", "lenet.py", "exercises/lenet.py",
                 ".venv/lib/vgg.py", "deep/a/b/c/d/e/f/nin.py"):
@@ -320,6 +417,52 @@ def test_rerun_regrades_changed_submissions_and_everything_with_force(tmp_path, 
     other = batch.Options(("lenet",), False, "cpu", 60, 300, 3072)      # other options: graded again
     assert batch.run_batch(subs, out, other, jobs=1, stream=io.StringIO())["graded"] == 2
     assert batch.run_batch(subs, out, other, jobs=1, force=True, stream=io.StringIO())["graded"] == 2
+
+
+def test_one_bad_archive_costs_that_student_only(tmp_path, monkeypatch):
+    """Issue 12: an archive that passes the checks but fails to unpack stopped the whole class."""
+    monkeypatch.setattr(batch, "worker", fake_worker)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    with_method(subs / "ann.zip", 99)                  # a member zipfile cannot decompress
+    with_bad_crc(subs / "ben.zip")                     # damaged on the way
+    zip_with(subs / "cat.zip", {"cat/lenet.py": b"# cat\n"})
+    options = batch.Options(("lenet", "vgg"), False, "cpu", 60, 300, 3072)
+    import io
+    log = io.StringIO()
+    counts = batch.run_batch(subs, out, options, jobs=1, stream=log)
+    assert counts["graded"] == 3 and counts["rejected"] == 2, log.getvalue()
+    rows = grades(out)
+    assert sorted(rows) == ["ann", "ben", "cat"]
+    assert rows["cat"]["status"] == "ok" and rows["cat"]["lenet"] == "1" and rows["cat"]["vgg"] == "0"
+    for student, why, zh in (("ann", "uses compression method 99", "压缩方法 99"),
+                             ("ben", "is damaged: its CRC-32 checksum", "CRC-32 校验和")):
+        row = rows[student]
+        assert row["status"] == "rejected" and row["total"] == "0" and row["lenet"] == "0", row
+        assert f"{student}.zip was rejected: 'lenet.py' in the zip {why}" in row["notes"]
+        data = results(out, student)
+        assert data["score"] == 0 and why in data["output"] and zh in data["output"]
+        for test in data["tests"]:                     # every check says why, in both languages
+            assert why in test["output"] and zh in test["output"] and batch.ZH_REJECTED in test["output"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert summary
+    # a rerun skips all three; a fixed archive is graded
+    assert batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())["skipped"] == 3
+    zip_with(subs / "ann.zip", {"lenet.py": b"# ann\n"})
+    counts = batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())
+    assert counts["graded"] == 1 and counts["skipped"] == 2
+    assert grades(out)["ann"]["status"] == "ok" and grades(out)["ann"]["lenet"] == "1"
+
+
+def test_a_submission_that_cannot_be_read_at_all_is_rejected(tmp_path, monkeypatch):
+    def failing(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(batch, "unpack_zip", failing)
+    archive = zip_with(tmp_path / "s1.zip", {"lenet.py": b"x = 1\n"})
+    student = batch.prepare("s1", archive, ("lenet",), tmp_path / "work", tmp_path)
+    assert student.rejected == "s1.zip was rejected: it could not be read (MemoryError)"
+    assert "MemoryError" in student.rejected_zh and student.files["lenet"][1] == "lenet:missing"
 
 
 def test_parallelism_says_how_many_at_once_and_why(monkeypatch):
