@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import reference_cache, threads
 from .checking import catalogue, runner
-from .checking.observer import Observer
+from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
 from .checking.runner import explain_student_error
 from .hidden import hidden_files
@@ -133,8 +133,10 @@ class ReferenceObserver(Observer):
     """The reference solution, observed in a sandbox started only when its cache misses."""
 
     def __init__(self, module: str, limits: Limits):
-        super().__init__(None, "reference")
-        self.module, self.limits = module, limits
+        super().__init__(None, "reference", module=module,
+                         measurer=Measurer(REFERENCE_DIR, module, limits, slot=5, fresh_budget=True)
+                         if replayable(module) else None)
+        self.limits = limits
         # read now, before any student code of this process runs (a non-root sandbox could rewrite the file)
         self.source = (REFERENCE_DIR / f"{module}.py").read_bytes()
 
@@ -157,7 +159,20 @@ class ReferenceObserver(Observer):
         """The reference's time for the first ``steps`` steps of its training check, in a sandbox of its own."""
         key = ("pace", device, steps, str(data_dir))
         if key not in self.cache:
-            sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir)
+            if self.measurer is not None:     # the replay the student's training check runs, with the data
+                pacer = Observer(self, "reference", device, module=self.module,
+                                 measurer=Measurer(REFERENCE_DIR, self.module, self.limits, slot=6,
+                                                   data_dir=data_dir, fresh_budget=True))
+                try:
+                    self.cache[key] = pacer.ask("pace", "timing the reference's training run", device=device,
+                                                steps=steps)
+                except (SandboxError, StudentError) as error:
+                    raise GraderBroken(f"the reference solution failed while timing its training run: {error}") \
+                        from error
+                finally:
+                    pacer.close()
+                return self.cache[key]
+            sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir, replay=False)
             sandbox.start(self.source)
             try:
                 sandbox.request("import", "importing the reference")
@@ -170,10 +185,15 @@ class ReferenceObserver(Observer):
                 sandbox.close()
         return self.cache[key]
 
+    def request(self, op, activity, **args):
+        """Asked by a pacing observer (above): the reference's graphs."""
+        return self.ask(op, activity, **args)
+
     def close(self):
         if self.sandbox is not None:
             self.sandbox.close()
             self.sandbox = None
+        super().close()
 
 
 REFERENCES: dict[str, ReferenceObserver] = {}
@@ -244,7 +264,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     sandbox = Sandbox(submission, module, limits)
     sandbox.start(source)
     reference = reference_for(module, limits)
-    student = Observer(sandbox, "student")
+    measurer = Measurer(submission, module, limits, slot=2) if replayable(module) else None
+    student = Observer(sandbox, "student", measurer=measurer, module=module, reference=reference)
     printed = ""
     try:
         try:
@@ -260,6 +281,7 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
             results = runner.score(results, module, student, reference)
     finally:
         printed = sandbox.close()
+        student.close()
 
     if train:
         results += run_training(submission, module, source, training_checks, train_limits, reference, device)
@@ -277,8 +299,14 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
                        f"skipped on {device}: {reason}") for c in checks]
     data_dir = training_data_dir()
-    sandbox = Sandbox(submission, module, training_limits(plan, limits, reference, device, data_dir), slot=1,
-                      data_dir=data_dir)
+    budget = training_limits(plan, limits, reference, device, data_dir)
+    if replayable(module):      # their process records the graph; the replay, which alone sees the data, trains
+        sandbox = Sandbox(submission, module, limits, slot=1)
+        measurer = Measurer(submission, module, budget, slot=3, data_dir=data_dir)
+    else:                       # the BatchNorm from scratch trains in their own process (see observer.py)
+        sandbox = Sandbox(submission, module, budget, slot=1, data_dir=data_dir, replay=False)
+        measurer = None
+    student = Observer(sandbox, "student", device, measurer=measurer, module=module, reference=reference)
     sandbox.start(source)
     try:
         try:
@@ -286,9 +314,10 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         except (StudentError, SandboxError) as error:
             message = error.message()
             return fail_all(module, checks, message)
-        return runner.run_checks(module, Observer(sandbox, "student", device), reference, {"training"})
+        return runner.run_checks(module, student, reference, {"training"})
     finally:
         sandbox.close()
+        student.close()
 
 
 def training_limits(plan: dict, limits: Limits, reference, device: str, data_dir=None) -> Limits:

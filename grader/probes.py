@@ -15,6 +15,7 @@ from torch import nn
 
 from . import build, shapes
 from .computation.record import record
+from .computation.replay import Replay
 from .report import describe_exception
 from .spec import NETWORKS
 
@@ -34,13 +35,24 @@ class Probes:
         key = (call, seed)
         if key not in self.built:
             torch.manual_seed(seed)
-            model = build.build(self.module, call, "cpu", input_shape)
+            model = self.make(call, "cpu", input_shape)
             self.built[key] = (model, {k: v.clone() for k, v in model.state_dict().items()})
         model, initial = self.built[key]
         model.load_state_dict(initial)
         model.zero_grad(set_to_none=True)
         model.train()
         return model
+
+    def make(self, call: str, device: str, input_shape) -> nn.Module:
+        """The network ``call`` builds, on ``device`` (lazy layers set for ``input_shape``)."""
+        return build.build(self.module, call, device, input_shape)
+
+    def on_meta_or_cpu(self, work, call: str, input_shape):
+        """``work(model, input_shape, device=...)`` on the meta device, else on real CPU tensors (``build``)."""
+        try:
+            return work(self.make(call, "meta", input_shape), input_shape, device="meta")
+        except Exception:
+            return work(self.make(call, "cpu", input_shape), input_shape, device="cpu")
 
     def do_import(self):
         self.module = build.load_module(self.source.parent, self.module_name)
@@ -57,7 +69,7 @@ class Probes:
         return [[row.name, list(row.shape)] for row in rows]
 
     def do_produced_shapes(self, call, input_shape):
-        return build.on_meta_or_cpu(self.computed(shapes.produced_shapes), self.module, call, input_shape)
+        return self.on_meta_or_cpu(self.computed(shapes.produced_shapes), call, input_shape)
 
     def do_graph(self, call, input_shape, mode="train"):
         """The dataflow graph of one forward pass (``computation.record``), up to where it raised."""
@@ -66,7 +78,7 @@ class Probes:
         def work(model, shape, device):
             model.train(mode == "train")
             return record(model, torch.empty(shape, device=device), self.describe, opaque)
-        return build.on_meta_or_cpu(self.computed(work), self.module, call, input_shape)
+        return self.on_meta_or_cpu(self.computed(work), call, input_shape)
 
     def opaque_classes(self) -> tuple:
         """The module's classes recorded as one operation each (``NetworkSpec.opaque``: a BatchNorm from scratch)."""
@@ -88,17 +100,17 @@ class Probes:
         return run
 
     def do_params(self, call, input_shape=None):
-        return build.parameter_count(build.build(self.module, call, "meta", input_shape))
+        return build.parameter_count(self.make(call, "meta", input_shape))
 
     def do_output_shape(self, call, input_shape):
-        return list(build.on_meta_or_cpu(build.output_shape, self.module, call, input_shape))
+        return list(self.on_meta_or_cpu(build.output_shape, call, input_shape))
 
     def do_gradients(self, call, input_shape, seed=0):
         model = self.build_real(call, seed, input_shape)
         out = model(seeded_input(input_shape, seed))
         (out.float() ** 2).mean().backward()
-        return [[name, list(p.shape), p.grad is not None and bool(p.grad.abs().sum() > 0)]
-                for name, p in model.named_parameters()]
+        named = model.named_for_student() if hasattr(model, "named_for_student") else model.named_parameters()
+        return [[name, list(p.shape), p.grad is not None and bool(p.grad.abs().sum() > 0)] for name, p in named]
 
     def do_outputs(self, call, input_shapes, seed=0, mode="eval", reseed=None):
         """Outputs for several inputs built from one seeded batch: batch i is its first n rows."""
@@ -118,7 +130,7 @@ class Probes:
         """Outputs with weights set by the order of use (``computation.weights``), in eval and in training mode."""
         from .computation.weights import use_order_weights
         torch.manual_seed(seed)
-        model = build.build(self.module, call, "cpu", input_shape)
+        model = self.make(call, "cpu", input_shape)
         x = seeded_input(input_shape, seed + 1)
         use_order_weights(model, x)
         with torch.no_grad():
@@ -240,25 +252,61 @@ class Probes:
                                       "moving": moving()})
         return observed
 
-    def do_train(self, device="cpu", seed=0):
+    def do_train(self, device="cpu", seed=0, input_shape=None):
         from . import threads, train
         torch.set_num_threads(threads.CHECK_THREADS)     # one: the same result on any machine, however many run
         spec = NETWORKS[self.module_name]
-        model = build.build(self.module, spec.call, "cpu", spec.input_shape)
+        model = self.make(spec.call, "cpu", input_shape or spec.input_shape)
         return train.run_training_check(model, self.module_name, device, seed=seed)
 
-    def do_pace(self, device="cpu", steps=3):
+    def do_pace(self, device="cpu", steps=3, input_shape=None):
         """Asked of the reference only: seconds for the first ``steps`` steps of the training check, here and now."""
         from . import threads, train
         torch.set_num_threads(threads.CHECK_THREADS)     # as the student's training run will
         spec = NETWORKS[self.module_name]
-        model = build.build(self.module, spec.call, "cpu", spec.input_shape)
+        model = self.make(spec.call, "cpu", input_shape or spec.input_shape)
         plan = dict(train.training_check_plan(self.module_name, device), steps=steps)
         result = train.run_check(model, plan)
         return {"seconds": result["seconds"], "train_seconds": result["train_seconds"], "steps": result["steps"]}
 
 
-def serve(requests: int, replies: int, source: Path, module_name: str, protected_pids: tuple = ()) -> None:
+class ReplayProbes(Probes):
+    """The same observations, of the networks that recorded graphs describe (``computation.replay``).
+
+    Runs in a child that holds no student code: the grader sends it the graphs
+    a student's child recorded (``define``), and every measurement is made on
+    the grader's own network built from them.
+    """
+
+    def __init__(self, module_name: str):
+        super().__init__(Path(f"{module_name}.py"), module_name)
+        self.graphs: dict[tuple, dict] = {}
+
+    @staticmethod
+    def key(call, input_shape) -> tuple:
+        return str(call), tuple(int(d) for d in list(input_shape)[1:])
+
+    def do_define(self, call, input_shape, graphs):
+        with torch.device("meta"):              # refused now, with its reason, rather than at each use
+            Replay(graphs)
+        self.graphs[self.key(call, input_shape)] = graphs
+        return True
+
+    def make(self, call: str, device: str, input_shape) -> nn.Module:
+        graphs = self.graphs.get(self.key(call, input_shape))
+        if graphs is None:
+            raise LookupError(f"no graph of {call} at {list(input_shape)} was sent")
+        with torch.device(device):
+            return Replay(graphs)
+
+    def unavailable(self, *args, **kwargs):
+        raise LookupError("asked of the student's own process only")
+
+    do_import = do_table = do_graph = do_bn_function = do_bn_module = unavailable
+
+
+def serve(requests: int, replies: int, source: Path, module_name: str, protected_pids: tuple = (),
+          replay: bool = False) -> None:
     """Answer the grader's requests until told to exit (or the pipe closes).
 
     Before any student code runs it takes a snapshot of the grader's, torch's
@@ -272,8 +320,8 @@ def serve(requests: int, replies: int, source: Path, module_name: str, protected
     from .sandbox import (describe_student_exception, guard_check, guard_snapshot, install_audit_hook, receive,
                           send)
     torch.set_num_threads(1)
-    probes = Probes(source, module_name)
-    handlers = {name[3:]: getattr(probes, name) for name in dir(Probes) if name.startswith("do_")}
+    probes = ReplayProbes(module_name) if replay else Probes(source, module_name)
+    handlers = {name[3:]: getattr(probes, name) for name in dir(probes) if name.startswith("do_")}
     snapshot = guard_snapshot()
     check, check_code, reply, reply_code = guard_check, guard_check.__code__, send, send.__code__
     describe, serialize, leave, write, pack, size = describe_student_exception, json.dumps, os._exit, os.write, \

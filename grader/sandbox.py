@@ -182,25 +182,31 @@ def send(fd: int, payload) -> None:
         view = view[os.write(fd, view):]
 
 
-def read_exactly(fd: int, count: int, deadline: float | None) -> bytes:
-    chunks, remaining = [], count
-    while remaining:
+def read_exactly(fd: int, count: int, deadline: float | None) -> bytearray:
+    """``count`` bytes from ``fd``. The buffer grows with what arrives, never with what was claimed:
+    a forged length costs the reader only the bytes the writer really sent."""
+    data = bytearray()
+    while len(data) < count:
         if deadline is not None:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([fd], [], [], wait)[0]:
                 raise TimeoutError
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        chunk = os.read(fd, min(count - len(data), 1 << 20))
         if not chunk:
             raise EOFError
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        data += chunk
+    return data
+
+
+class ReplyTooLarge(ValueError):
+    """A length header above ``MAX_REPLY_BYTES``: refused before a byte of the body is read (a
+    ``ValueError``: the grading process refuses the module, as for any malformed reply)."""
 
 
 def receive(fd: int, deadline: float | None = None):
     (length,) = struct.unpack(">I", read_exactly(fd, 4, deadline))
     if length > MAX_REPLY_BYTES:
-        raise ValueError(f"reply of {length} bytes")
+        raise ReplyTooLarge(f"refused: reply too large ({length:,} bytes, limit {MAX_REPLY_BYTES:,})")
     try:
         return json.loads(read_exactly(fd, length, deadline))
     except RecursionError:
@@ -487,19 +493,29 @@ def remove_cgroup(cgroup: dict | None, wait: float = 1.0) -> None:
             time.sleep(0.01)
 
 
+NETWORK_NOTE = ("the network is not isolated ({why}): submissions can connect to services of this machine "
+                "(TCP listeners on 127.0.0.1, abstract unix sockets) and beyond. Run the grader as root, with "
+                "bubblewrap installed (apt-get install bubblewrap), for no network in the sandbox.")
+
+
 def isolation_notes() -> list[str]:
     """What the sandbox cannot guarantee on this machine, for the instructor (empty when fully isolated)."""
     if os.geteuid() != 0:
         return [f"the grader runs as uid {os.geteuid()}, not root: submissions run as the same user and can "
                 "read or write whatever that user can (the reference solutions, the grader, other "
                 "submissions) and signal its processes. Files of grader/ and solutions/ are checked after "
-                "every request, but run the grader as root for full isolation."]
+                "every request, but run the grader as root for full isolation.",
+                NETWORK_NOTE.format(why="not root")]
     z = zygote()
+    notes = []
     if not z.info.get("namespaces"):
-        return [f"no private mount namespace ({z.info.get('why', 'unknown')}): submissions run as a private "
-                "user id but can read world-readable files (the reference solutions, the grader, other "
-                "submissions). Give the grader CAP_SYS_ADMIN (e.g. docker --cap-add SYS_ADMIN)."]
-    return []
+        notes.append(f"no private mount namespace ({z.info.get('why', 'unknown')}): submissions run as a private "
+                     "user id but can read world-readable files (the reference solutions, the grader, other "
+                     "submissions). Give the grader CAP_SYS_ADMIN (e.g. docker --cap-add SYS_ADMIN).")
+    network = z.info.get("network") or {}
+    if not network.get("zygote") and not network.get("child"):
+        notes.append(NETWORK_NOTE.format(why=f"{z.bwrap_why or 'bwrap unused'}; {network.get('why') or 'unknown'}"))
+    return notes
 
 
 _WARNED = False
@@ -546,29 +562,115 @@ _INTEGRITY: Integrity | None = None
 
 
 # -- the zygote: a clean process that forks the children --------------------------
+#
+# No network for a sandbox, not even loopback: a TCP listener on 127.0.0.1 of the grading
+# machine or an abstract unix socket ("\0name": scoped by network namespace, not by the file
+# system) must be out of reach. Two layers, as root:
+# - the zygote starts inside bubblewrap (``bwrap``, Debian package ``bubblewrap``) with a
+#   network (and UTS, IPC) namespace of its own: everything it forks is off the machine's
+#   network, whatever happens in the child later;
+# - each child unshares a network namespace of its own (``enter_namespaces``): two children of
+#   one grading process (a student's and the reference's) cannot meet over their loopback
+#   either, and without bwrap this alone keeps the network out.
+# Not root, neither is possible here and ``isolation_notes`` says the network is not isolated.
+CLONE_NEWNET = 0x40000000
+# --dev-bind / /: the zygote sees the machine's file system as it is (the children build their
+# own view); --cap-add ALL: as root bwrap drops every capability unless told, and the zygote
+# needs them to make the children's namespaces, cgroups and uids. Not --unshare-pid: the grader
+# kills and waits for the pids the zygote reports. Not --die-with-parent: it would SIGKILL the
+# zygote with the grading process, and the zygote must outlive it to kill what the children
+# left and remove their cgroups and scratch folders (it ends when its socket closes).
+BWRAP_OPTIONS = ("--unshare-net", "--unshare-uts", "--unshare-ipc", "--dev-bind", "/", "/", "--cap-add", "ALL")
+_BWRAP: tuple[list[str], str] | None = None        # (command prefix or [], why not), tried once per process
+
+
+def network_namespace() -> str:
+    """This process's network namespace ("net:[4026531840]"), or "" where /proc does not say."""
+    try:
+        return os.readlink("/proc/self/ns/net")
+    except OSError:
+        return ""
+
+
+def bwrap_prefix() -> tuple[list[str], str]:
+    """``bwrap ... --`` to start the zygote with, or ``[]`` and why not.
+
+    Only as root (where bwrap keeps the capabilities the zygote needs), not with
+    ``GRADER_BWRAP=0``, and only if a quick self-test (this Python, started the same way,
+    reports a network namespace other than ours) passes: a container without the rights
+    bwrap needs falls back to the children's own namespaces.
+    """
+    global _BWRAP
+    if os.geteuid() != 0:
+        return [], "not root"
+    if os.environ.get("GRADER_BWRAP", "") == "0":
+        return [], "GRADER_BWRAP=0"
+    if _BWRAP is None:
+        tool = shutil.which("bwrap")
+        if tool is None:
+            _BWRAP = [], "bwrap not found (apt-get install bubblewrap)"
+        else:
+            prefix = [tool, *BWRAP_OPTIONS, "--"]
+            try:
+                test = subprocess.run(prefix + [sys.executable, "-I", "-S", "-c",
+                                                "import os; print(os.readlink('/proc/self/ns/net'))"],
+                                      stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd="/")
+                inside, problem = test.stdout.strip(), test.stderr.strip()[-200:] or f"exit code {test.returncode}"
+            except (OSError, subprocess.SubprocessError) as error:
+                inside, problem = "", str(error)
+            if inside.startswith("net:") and inside != network_namespace():
+                _BWRAP = prefix, ""
+            else:
+                _BWRAP = [], f"bwrap does not work here ({problem})"
+    return _BWRAP
+
 
 class Zygote:
     """Parent side of the zygote (one per grading process)."""
 
     def __init__(self):
         self.owner = os.getpid()
+        wrapper, self.bwrap_why = bwrap_prefix()
+        try:
+            self.start(wrapper)
+        except RuntimeError as error:
+            if not wrapper:
+                raise
+            try:
+                self.proc.wait(timeout=5)       # it ended: it did not start in bwrap (still running: hung)
+            except subprocess.TimeoutExpired:
+                raise error from None
+            # bwrap passed its self-test but the zygote exited in it: start it plainly (the
+            # children still unshare a network namespace each), and not in bwrap again
+            global _BWRAP
+            _BWRAP = [], "the zygote did not start in bwrap"
+            self.bwrap_why = _BWRAP[1]
+            if self.sock is not None:
+                self.sock.close()
+            self.start([])
+
+    def start(self, wrapper: list[str]) -> None:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # sys.path goes over the socket, not on the command line: a child can read its own
-        # /proc/self/cmdline (the zygote's), which must not name the grader's folders
+        # /proc/self/cmdline (the zygote's), which must not name the grader's folders. So does our
+        # network namespace: the zygote compares it with its own (is the network private?).
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
         boot = ("import sys, json, socket; s = socket.socket(fileno=int(sys.argv[1])); "
-                "sys.path[:] = json.loads(s.recv(1 << 20)); s.detach(); "
-                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[1]))")
-        self.sock.send(json.dumps(paths).encode())
-        self.proc = subprocess.Popen([sys.executable, "-I", "-c", boot, str(theirs.fileno())],
+                "settings = json.loads(s.recv(1 << 20)); sys.path[:] = settings['path']; s.detach(); "
+                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[1]), settings)")
+        self.sock.send(json.dumps({"path": paths, "grader_network": network_namespace()}).encode())
+        # bwrap keeps the descriptors it inherits: the socket (pass_fds) reaches the zygote
+        self.proc = subprocess.Popen(wrapper + [sys.executable, "-I", "-c", boot, str(theirs.fileno())],
                                      pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, cwd="/", start_new_session=True)
         theirs.close()
-        self.pid = self.proc.pid
         self.exits: dict[int, int] = {}
         self.replies: dict[int, dict] = {}
         self.counter = 0
         self.info = self.wait_for(0, deadline=time.monotonic() + 600)
+        # bwrap forks: the zygote is its child, and its pid is the one that counts (a child's parent)
+        self.pid = int(self.info.get("pid") or self.proc.pid)
+        self.info["bwrap"] = bool(wrapper)
 
     def alive(self) -> bool:
         return self.owner == os.getpid() and self.proc.poll() is None and self.sock is not None
@@ -643,12 +745,13 @@ def zygote() -> Zygote:
 _SHARED_FOLDERS: list[str] = []      # found by the zygote (as root); every child inherits the list
 
 
-def zygote_main(fd: int) -> None:
+def zygote_main(fd: int, settings: dict | None = None) -> None:
     """The zygote: import what children need, then fork one on each request and report exits.
 
     It ends when the grading process is gone (its end of the socket closes: a normal exit, a
     crash or SIGKILL), and first kills every process of its sandboxes and removes their
     cgroups and scratch folders (``remove_sandboxes``): nothing of a sandbox outlives grading.
+    ``settings`` come from the grading process: its ``sys.path`` and network namespace.
     """
     global _SHARED_FOLDERS
     try:
@@ -664,9 +767,16 @@ def zygote_main(fd: int) -> None:
         except ImportError:
             pass
     probes.warm_up()
-    info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root", "cgroup": None}
+    grader_network = (settings or {}).get("grader_network") or ""
+    own_network = network_namespace()
+    # "zygote": this process (so every child) is off the grader's network (started in bwrap);
+    # "child": each child gets a network namespace of its own (root, probed below)
+    network = {"zygote": bool(grader_network and own_network and own_network != grader_network),
+               "child": False, "why": "not root"}
+    info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root", "cgroup": None,
+            "network": network}
     if os.geteuid() == 0:
-        info["namespaces"], info["why"] = probe_namespaces()
+        info["namespaces"], info["why"], network["child"], network["why"] = probe_namespaces()
         _SHARED_FOLDERS = shared_folders() if info["namespaces"] else []
         info["shared_folders"], info["cgroup"] = _SHARED_FOLDERS, memory_cgroup_base()
     sandboxes: dict[int, dict] = {}
@@ -745,8 +855,9 @@ def remove_sandboxes(sandboxes: dict[int, dict]) -> None:
         shutil.rmtree(sandbox["scratch"], ignore_errors=True)
 
 
-def probe_namespaces() -> tuple[bool, str]:
-    """Can a child get private mount and IPC namespaces here? Tried in a throwaway child."""
+def probe_namespaces() -> tuple[bool, str, bool, str]:
+    """Can a child get private mount and IPC namespaces here, and a network namespace of its own?
+    Tried in a throwaway child: (mount and IPC, why not, network, why not)."""
     pid = os.fork()
     if pid == 0:
         try:
@@ -754,16 +865,22 @@ def probe_namespaces() -> tuple[bool, str]:
                 os._exit(10 + ctypes.get_errno())
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             mount("tmpfs", "/mnt" if os.path.isdir("/mnt") else "/tmp", "tmpfs", MS_NOSUID, "size=16k")
+            if libc().unshare(CLONE_NEWNET) != 0:
+                os._exit(200 + min(ctypes.get_errno(), 55))
             os._exit(0)
         except BaseException:
             os._exit(9)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code == 0:
-        return True, ""
+        return True, "", True, ""
+    if code >= 200:
+        return True, "", False, f"unshare(CLONE_NEWNET) failed: {os.strerror(code - 200)}"
     if code >= 10:
-        return False, f"unshare(CLONE_NEWNS | CLONE_NEWIPC) failed: {os.strerror(code - 10)}"
-    return False, "mounting a tmpfs failed"
+        why = f"unshare(CLONE_NEWNS | CLONE_NEWIPC) failed: {os.strerror(code - 10)}"
+    else:
+        why = "mounting a tmpfs failed"
+    return False, why, False, why
 
 
 def killall_uid(uid: int) -> bool:
@@ -839,7 +956,7 @@ def child_main(config: dict, requests: int, replies: int) -> None:
     sys.argv = [f"{module}.py"]
     send(replies, {"hello": hello})          # before any student code runs
     probes.serve(requests, replies, work / f"{module}.py", module,
-                 protected_pids=(os.getppid(), int(config["grader_pid"])))
+                 protected_pids=(os.getppid(), int(config["grader_pid"])), replay=bool(config.get("replay")))
 
 
 def set_limits(config: dict) -> None:
@@ -945,18 +1062,25 @@ def private_mounts(config: dict, source: bytes) -> tuple[Path, list[str]]:
 
 
 def enter_namespaces() -> list[str]:
-    """Private mount and IPC namespaces: no SysV object or POSIX queue is shared with anyone,
-    and all of them go with the child's last process. SysV limits are made small."""
+    """Private mount, IPC and network namespaces: no SysV object or POSIX queue is shared with
+    anyone, and all of them go with the child's last process; SysV limits are made small. The
+    network namespace has only a loopback, down: no TCP listener of the machine (127.0.0.1
+    included) and no abstract unix socket ("\\0name") outside the child can be reached."""
     if libc().unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
         code = ctypes.get_errno()
         raise OSError(code, f"unshare(CLONE_NEWNS | CLONE_NEWIPC): {os.strerror(code)}")
+    notes = []
+    # Apart: where only this one fails, the mounts still hide the grader's world (and a zygote
+    # started in bwrap is off the network already)
+    if libc().unshare(CLONE_NEWNET) != 0:
+        notes.append(f"no network namespace of its own ({os.strerror(ctypes.get_errno())})")
     try:                      # per IPC namespace: this one only
         for name, value in IPC_LIMITS.items():
             with open(f"/proc/sys/{name}", "w") as f:
                 f.write(str(value))
     except OSError as error:
-        return [f"System V IPC limits not set ({error.strerror})"]
-    return []
+        notes.append(f"System V IPC limits not set ({error.strerror})")
+    return notes
 
 
 def private_writable_places() -> list[str]:
@@ -1036,6 +1160,17 @@ def read_only_elsewhere(keep: set[str]) -> None:
             if point == "/":
                 raise
             # covered by a newer mount, or gone: nothing to write there
+
+
+def data_folders() -> list[str]:
+    """Where Fashion-MNIST may be on this machine (``grader/data.py``'s places), real paths included."""
+    from .data import SYSTEM_DIR, DataNotFoundError, locate
+    places = [str(SYSTEM_DIR), os.environ.get("FASHION_MNIST_DIR", "")]
+    try:
+        places.append(str(locate(download=False)[0]))
+    except (DataNotFoundError, OSError):
+        pass
+    return sorted({q for p in places if p for q in (os.path.abspath(p), os.path.realpath(p))})
 
 
 def data_dir_may_be_shown(directory: str) -> bool:
@@ -1139,9 +1274,44 @@ def install_audit_hook(protected_pids: tuple) -> None:
     ``ctypes`` (loading libraries, raw memory: the audited calls, and the
     module's own ``memmove``/``memset``/``string_at``/``cast``, which CPython
     does not audit), ``gc`` object walks, swapping a function's code, tracing
-    hooks, opening ``/proc/*/mem`` and signalling the grader's processes. An audit hook cannot be removed; it is written with
-    operators and ``str`` methods only, so patched builtins cannot fool it.
+    hooks, opening a process's memory (``/proc/<pid>/mem``) and signalling the
+    grader's processes. An audit hook cannot be removed; it is written with
+    operators, ``str`` methods and functions captured here, so patched builtins
+    or ``os`` functions cannot fool it. Reading the rest of ``/proc``
+    (``/proc/meminfo``, ``/proc/cpuinfo``, ``/proc/self/status``: what psutil
+    or torch read) is allowed.
     """
+    import posix
+    stat_of, fspath = posix.stat, posix.fspath
+    not_a_path = (OSError, ValueError, TypeError, UnicodeError)
+    try:
+        proc_device = stat_of("/proc").st_dev
+    except OSError:
+        proc_device = None
+
+    def process_memory(path) -> bool:
+        """``/proc/<pid>/mem`` (or a task's), by name or through any other path to it (a link, a
+        relative one): of the files in /proc it is the only regular one of mode 0600."""
+        if path.__class__ is int:          # a descriptor: its opening was checked
+            return False
+        try:
+            path = fspath(path)
+            if path.__class__ is bytes:
+                path = path.decode("utf-8", "surrogateescape")
+        except not_a_path:
+            return False
+        if path.__class__ is not str:
+            return False
+        # by name, for a path relative to a descriptor of /proc/<pid> (os.open(..., dir_fd=)),
+        # which stat below cannot see
+        if path.rstrip("/").rpartition("/")[2] == "mem" and (path.startswith("/proc/") or not path.startswith("/")):
+            return True
+        try:
+            found = stat_of(path)
+        except not_a_path:
+            return False                   # not there: opening it creates a file, not /proc's
+        return found.st_dev == proc_device and found.st_mode & 0o170777 == 0o100600
+
     def hook(event, args):
         if event.startswith("ctypes.") or event in BLOCKED_EVENTS:
             raise Blocked(f"{event} is not allowed in a submission")
@@ -1149,10 +1319,7 @@ def install_audit_hook(protected_pids: tuple) -> None:
             if args[1] == "__code__":     # audited for functions (not for classes); torch sets defaults itself
                 raise Blocked("changing __code__ of a function is not allowed in a submission")
         elif event == "open":
-            path = args[0]
-            if path.__class__ is bytes:
-                path = path.decode(errors="replace")
-            if path.__class__ is str and path.startswith("/proc/") and (path.endswith("/mem") or "/mem" in path):
+            if process_memory(args[0]):
                 raise Blocked("opening process memory is not allowed in a submission")
         elif event == "os.kill" or event == "os.killpg":
             target = args[0]
@@ -1259,10 +1426,14 @@ def descendants(pid: int) -> list[int]:
 class Sandbox:
     """One module of one submission, running in its own child process."""
 
-    def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0, data_dir=None):
+    def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0, data_dir=None,
+                 replay: bool = False):
         self.submission, self.module, self.limits, self.slot = Path(submission), module, limits, slot
-        # Fashion-MNIST for a training run, as the grading process found it: shown to the child
-        # (even inside the repository) and named by its FASHION_MNIST_DIR
+        # A replay child measures the networks that graphs describe and holds no student code
+        # (probes.ReplayProbes). Fashion-MNIST, as the grading process found it, is shown (even inside
+        # the repository) and named by FASHION_MNIST_DIR only to a child given ``data_dir``: a replay
+        # that trains, or the BatchNorm from scratch, which trains in the student's process.
+        self.replay = replay
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.pid: int | None = None
         self.uid: int | None = None
@@ -1296,8 +1467,8 @@ class Sandbox:
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
                   "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
                   "expose": self.exposed_paths(), "cgroup": self.memory_cgroup(z),
-                  "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else
-                          {k: os.environ[k] for k in ("FASHION_MNIST_DIR",) if k in os.environ})}
+                  "replay": self.replay,
+                  "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else {})}
         try:
             self.pid = z.call("fork", fds=(request_r, reply_w), config=config)["pid"]
         finally:
@@ -1321,6 +1492,8 @@ class Sandbox:
         for folder in (self.submission, self.submission.resolve()):
             paths += [str(folder), class_root(folder)]
         paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
+        if self.data_dir is None:   # student code never sees the data the grader trains and tests on
+            paths += [p for p in data_folders() if os.path.isdir(p)]
         return sorted({os.path.abspath(p) for p in paths} - NEVER_HIDDEN)
 
     def exposed_paths(self) -> list[str]:
@@ -1332,8 +1505,6 @@ class Sandbox:
             "site-packages" in Path(p).parts or "dist-packages" in Path(p).parts
             or any(under(os.path.realpath(p), pre) for pre in prefixes))}
         paths |= {str(GRADER_DIR / name) for name in EXPOSED_GRADER_FILES if (GRADER_DIR / name).is_file()}
-        if os.environ.get("FASHION_MNIST_DIR"):
-            paths.add(os.environ["FASHION_MNIST_DIR"])
         roots = {str(ROOT), str(ROOT.resolve())}
         result = set()
         for p in paths:

@@ -1,23 +1,157 @@
-"""Ask a sandboxed child for observations of a module; the verdicts are made by the checks."""
+"""Ask for observations of a module; the verdicts are made by the checks.
+
+Two processes answer. The student's own child (``sandbox.Sandbox``) runs
+their code and answers what only it can: importing the module, the layer
+table, and the graph of what a forward pass computes (``computation.record``).
+Every number that earns points (shapes, parameter counts, gradients,
+outputs, the training run) is measured by a *replay* child, which holds no
+student code: it runs the network that those graphs describe
+(``computation.replay``). A submission that takes over its own process can
+therefore only describe a network, never claim a measurement.
+
+Networks whose spec names ``opaque`` classes (the BatchNorm written from
+scratch: its arithmetic is the student's own and is not a graph operation)
+are measured in the student's child, as the README says.
+"""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..computation.canonical import validate
-from ..sandbox import SandboxError
-from ..spec import LayerRow
+from ..sandbox import Limits, Sandbox, SandboxError, StudentError
+from ..spec import NETWORKS, LayerRow
+
+# Observations measured on the replay, never by student code.
+MEASURED = {"produced_shapes", "params", "output_shape", "gradients", "outputs", "residual_identity", "minimum",
+            "input_output", "train", "pace"}
+# Not measured: ``weighted_outputs``, the outputs with weights the grader chooses (``computation.weights``),
+# asked of the student's process to prove that another spelling computes the book's function. Only a
+# computation of that function can answer it: it earns nothing otherwise.
+
+
+def replayable(module: str) -> bool:
+    spec = NETWORKS.get(module)
+    return spec is not None and not spec.opaque
+
+
+class Measurer:
+    """The replay child of one observer, started on first use (and again if it died)."""
+
+    def __init__(self, submission: Path, module: str, limits: Limits, slot: int = 0, data_dir=None,
+                 fresh_budget: bool = False):
+        self.submission, self.module, self.limits, self.slot = submission, module, limits, slot
+        self.data_dir, self.fresh_budget = data_dir, fresh_budget
+        self.sandbox: Sandbox | None = None
+        self.defined: dict[tuple, BaseException | None] = {}
+
+    def box(self) -> Sandbox:
+        if self.sandbox is None or self.sandbox.dead is not None:
+            if self.sandbox is not None:
+                self.sandbox.close()
+            self.sandbox = Sandbox(self.submission, self.module, self.limits, slot=self.slot,
+                                   data_dir=self.data_dir, replay=True)
+            self.sandbox.start(b"")
+            self.defined = {}
+        if self.fresh_budget:
+            self.sandbox.deadline = None
+        return self.sandbox
+
+    def define(self, key: tuple, call: str, shape: list, graphs) -> None:
+        """Send the graphs (a callable that returns them) of ``call`` at ``shape`` once; a refusal
+        (``StudentError``: not a network the grader can run, and why) is raised each time it is asked."""
+        box = self.box()
+        if key not in self.defined:
+            try:
+                box.request("define", f"reading what {call} computes", call=call, input_shape=shape,
+                            graphs=graphs())
+                self.defined[key] = None
+            except StudentError as error:
+                self.defined[key] = error
+        if self.defined[key] is not None:
+            raise self.defined[key]
+
+    def close(self) -> str:
+        printed = self.sandbox.close() if self.sandbox is not None else ""
+        self.sandbox = None
+        return printed
 
 
 class Observer:
-    """Asks one sandbox for observations, caching them (the reference is asked once per process)."""
+    """Asks for observations of one module, caching them (the reference is asked once per process)."""
 
-    def __init__(self, sandbox, label: str, device: str = "cpu"):
+    def __init__(self, sandbox, label: str, device: str = "cpu", measurer: Measurer | None = None,
+                 module: str | None = None, reference: "Observer | None" = None):
         self.sandbox, self.label, self.cache = sandbox, label, {}
         self.device = device          # where the training check trains
+        self.measurer, self.module = measurer, module
+        self.reference = reference    # the book's, measured for a network proven to compute the same function
 
     def ask(self, op: str, activity: str, **args):
         key = (op, repr(sorted(args.items())))
         if key not in self.cache:
-            self.cache[key] = self.sandbox.request(op, activity, **args)
+            if self.measurer is not None and op in MEASURED:
+                self.cache[key] = self.measure(op, activity, args)
+            else:
+                self.cache[key] = self.sandbox.request(op, activity, **args)
         return self.cache[key]
+
+    def measure(self, op: str, activity: str, args: dict):
+        """``op`` asked of the replay of what the student's network computes at that input size."""
+        if op in ("train", "pace"):
+            from .. import train
+            call = NETWORKS[self.module].call
+            size = train.training_check_plan(self.module, args.get("device", self.device))["input_size"]
+            args = dict(args, input_shape=[2, 1, size, size])
+        else:
+            call = args["call"]
+        shape = args.get("input_shape") or (args.get("input_shapes") or [None])[0] or \
+            list(NETWORKS[self.module].input_shape)
+        record_at = [2, *shape[1:]]           # two images: a reshape that mixes them shows
+        key = (call, tuple(record_at))
+        try:
+            self.measurer.define(key, call, record_at, lambda: self.graphs(call, record_at))
+        except StudentError as refusal:
+            book = self.book_stand_in(call, record_at)
+            if book is not None:
+                self.measurer.define(key + ("book",), call, record_at, lambda: book)
+            elif op == "produced_shapes":
+                return self.claimed_shapes(activity, args, refusal)
+            else:
+                raise
+        return self.measurer.box().request(op, activity, **args)
+
+    def graphs(self, call, shape) -> dict:
+        return {mode: self.graph(call, shape, mode) for mode in ("train", "eval")}
+
+    def book_stand_in(self, call, shape) -> dict | None:
+        """The reference's graphs, for a network the grader cannot replay (a Linear written as ``x @ W.T + b``)
+        but which computes the book's function: the same layers and settings and the same outputs with the
+        grader's weights, in both modes (``compare.same_function``). Otherwise None."""
+        if self.reference is None:
+            return None
+        from ..computation.canonical import canonical
+        from .compare import same_function
+        try:
+            book, theirs = self.reference.graphs(call, shape), self.graphs(call, shape)
+            if theirs["train"]["error"] is not None or theirs["eval"]["error"] is not None:
+                return None
+            if all(same_function(call, shape, canonical(book[mode]), canonical(theirs[mode]), self, self.reference)
+                   for mode in ("train", "eval")):
+                return book
+        except (StudentError, SandboxError, ValueError, KeyError, TypeError):
+            return None
+        return None
+
+    def claimed_shapes(self, activity: str, args: dict, refusal: StudentError) -> dict:
+        """For a network the grader cannot run (its forward pass raised, ...): the shapes its own process
+        says it computed, to point at the row where it stops. Without an output they can never pass."""
+        claimed = self.sandbox.request("produced_shapes", activity, **args)
+        shapes = claimed.get("shapes") if isinstance(claimed, dict) else None
+        if not isinstance(shapes, list) or len(shapes) > 100_000 or not all(
+                isinstance(s, list) and len(s) <= 8 and all(type(d) is int for d in s) for s in shapes):
+            shapes = []
+        error = claimed.get("error") if isinstance(claimed, dict) else None
+        return {"shapes": shapes, "output": None, "error": error if isinstance(error, str) else None}
 
     def table(self, call, shape) -> list[LayerRow] | None:
         rows = self.ask("table", f"running {call} layer by layer", call=call, input_shape=list(shape))
@@ -40,3 +174,6 @@ class Observer:
         except ValueError as error:
             raise SandboxError("refused", f"refused: the reply to 'running {call}' is not what the grader asked "
                                f"for ({error})", "拒绝：子进程的回复格式不正确。") from None
+
+    def close(self) -> str:
+        return self.measurer.close() if self.measurer is not None else ""

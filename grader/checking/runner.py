@@ -20,6 +20,12 @@ set_parameters(PARAMETERS)
 def explain_student_error(error: StudentError) -> str:
     if error.kind in ("NotImplementedError", "SubmissionMistake"):
         return error.text
+    if error.kind == "NotReplayable" and error.text.startswith("the forward pass raised "):
+        return (f"your code raised {error.text[len('the forward pass raised '):]}\n"
+                "你的代码抛出了异常（见上方）。")
+    if error.kind == "NotReplayable":
+        return (f"the grader measures the network your forward pass computes, and cannot run yours: "
+                f"{error.text}\n评分程序按你的前向计算重建网络并测量，但无法运行你的网络（原因见上）。")
     if error.kind == "MemoryError" or "allocate" in error.text:
         return (f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
                 f"by default ({error.message()})\n内存超出限制。")

@@ -86,6 +86,7 @@ class Recorder(TorchFunctionMode):
         self.alive: list[torch.Tensor] = []     # keeps ids unique while recording
         self.location: list[list] = []
         self.parameters_used: set[int] = set()
+        self.layers: dict[int, int] = {}        # id of a layer's weight (or running mean) -> its number
         self.hooks = []
         self.inside: list = []                  # the opaque modules being run: (source of their input)
         for path, module in model.named_modules():
@@ -126,10 +127,12 @@ class Recorder(TorchFunctionMode):
         self.alive.append(result)
         return result
 
-    def add(self, op, attrs, inputs, shape, failed=None) -> int:
+    def add(self, op, attrs, inputs, shape, failed=None, layer=None) -> int:
         self.nodes.append({"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}, "inputs": inputs,
                            "shape": list(shape) if shape is not None else None,
                            "where": [list(w) for w in self.location[1:]], "failed": failed})
+        if layer is not None:
+            self.nodes[-1]["layer"] = layer
         return len(self.nodes) - 1
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -178,7 +181,19 @@ class Recorder(TorchFunctionMode):
             attrs["shared"] = True
         if is_global_average(op, attrs, x, args, kwargs):
             op, attrs, shape = "global_avg_pool", {}, shape[:2]
-        return self.alias(result, self.add(op, attrs, inputs, shape))
+        return self.alias(result, self.add(op, attrs, inputs, shape, layer=self.layer_number(op, args, kwargs)))
+
+    def layer_number(self, op: str, args, kwargs) -> int | None:
+        """Which of the network's layers a conv2d, linear or batch_norm call uses (numbered by first use):
+        what the grader needs to run the recorded graph itself (``replay.py``), one layer used twice included."""
+        if op not in WEIGHT_ARGUMENT:
+            return None
+        state = get(args, kwargs, *WEIGHT_ARGUMENT[op])
+        if op == "batch_norm" and not isinstance(state, torch.Tensor):
+            state = get(args, kwargs, 1, "running_mean")
+        if not isinstance(state, torch.Tensor):
+            return None
+        return self.layers.setdefault(id(state), len(self.layers))
 
 
     def reused(self, op: str, args, kwargs) -> bool:

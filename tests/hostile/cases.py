@@ -95,6 +95,25 @@ CASES: list[Case] = [
          ("refused: lenet.py wrote to the grader's private channel",), ("篡改了评分通道",)),
     Case("forge-ctypes-memory", "forgery", "forge_ctypes_memory.py",
          printed=("dlopen blocked", "memmove blocked", "string_at blocked", "proc mem blocked", "settrace blocked")),
+    Case("forge-channel-oversized", "forgery", "forge_channel_oversized.py",
+         ("refused: lenet.py wrote to the grader's private channel while importing lenet.py",), ("篡改了评分通道",),
+         max_seconds=TIMEOUT - 1, notes="a length over the cap is refused at the header: no wait, no memory"),
+    Case("forge-channel-short", "forgery", "forge_channel_short.py", TIMED_OUT + ("while importing lenet.py",),
+         TIMED_OUT_ZH, notes="a length under the cap, then nothing: the budget ends it"),
+    Case("forge-proc-mem-paths", "forgery", "forge_proc_mem_paths.py",
+         printed=tuple(f"{way} blocked" for way in ("task", "thread-self", "link", "relative", "dir_fd", "pathlib",
+                                                     "slashes", "bytes")),
+         not_printed=("opened",)),
+    Case("honest-proc-files", "false-alarm", "honest_proc_files.py", equal=True,
+         printed=("meminfo: MemTotal:", "cpuinfo: True", "status: Name:"),
+         notes="not an attack: reading /proc/meminfo (psutil, torch) must not be refused"),
+    # -- the network -------------------------------------------------------------------------
+    Case("net-loopback", "network", "net_loopback.py", equal=True, root_only=True,
+         printed=("loopback 127.0.0.1: connect failed", "loopback localhost: connect failed"),
+         not_printed=(": sent",), notes="a network namespace (bwrap's, or the child's own) needs root"),
+    Case("net-unix-abstract", "network", "net_unix_abstract.py", equal=True, root_only=True,
+         printed=("abstract SOCK_STREAM: connect failed", "abstract SOCK_DGRAM: connect failed"),
+         not_printed=(": sent",), notes="abstract unix sockets are scoped by the network namespace"),
     # -- cheating ---------------------------------------------------------------------------
     Case("cheat-import-solutions", "cheating", "cheat_import_solutions.py", root_only=True,
          printed=("no solutions package",)),
@@ -157,6 +176,10 @@ CASES: list[Case] = [
 # Its test checks the bound: no point that needs the hidden reference.
 TAKEOVER = Case("forge-channel-takeover", "forgery", "forge_channel_takeover.py",
                 notes="known limit: public-knowledge observations can be forged")
+
+# No network, no takeover: layers for show and a lookup in whatever test data the module finds.
+LOOKUP = Case("cheat-lookup-test-data", "forgery", "cheat_lookup_test_data.py",
+              notes="student code never sees the data; the replay of its forward pass computes nothing")
 
 THREATS = sorted({case.threat for case in CASES})
 assert len({case.id for case in CASES}) == len(CASES)

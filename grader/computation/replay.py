@@ -1,0 +1,220 @@
+"""Run a recorded graph as a network of the grader's own: what the grader measures.
+
+A student's child records what their network computes (``record.py``): each
+operation, its hyperparameters, which earlier operations fed it and which
+of the network's layers it used. ``Replay`` rebuilds that network from the
+record, out of plain ``nn.Conv2d``, ``nn.Linear`` and ``nn.BatchNorm``
+layers of its own, and runs the recorded operations in the recorded order.
+The grader's numbers (shapes, parameter counts, gradients, outputs, the
+training run) come from running this network in a process that holds no
+student code, on data the student's code never sees.
+
+So the submission's own process can only *describe* a network. Describing
+the book's network is writing it; anything else computes what it
+describes, and nothing it prints, patches or forges there becomes a
+measurement. Weights are the grader's too: a replay starts from PyTorch's
+default initialisation (the training check then applies the book's), never
+from numbers the submission chose.
+
+Only the operations of the chapter's networks can be replayed (``KNOWN``).
+A graph with another operation, a forward pass that raised, or a layer used
+with two different shapes is refused with ``NotReplayable``, which says why
+in the student's terms.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu,
+               "elu": F.elu, "selu": F.selu, "silu": F.silu, "relu6": F.relu6, "hardtanh": F.hardtanh,
+               "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid, "softplus": F.softplus,
+               "mish": F.mish, "leaky_relu": F.leaky_relu}
+BINARY = {"add": torch.add, "mul": torch.mul, "sub": torch.sub}
+KNOWN = {"conv2d", "linear", "batch_norm", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+         "adaptive_max_pool2d", "global_avg_pool", "cat", "dropout", "detach", "clamp",
+         *ACTIVATIONS, *BINARY}
+LAYERS = {"conv2d", "linear", "batch_norm"}
+MAX_NODES = 5_000
+MAX_LAYER_ELEMENTS = 1 << 28        # one layer's weight: 256 M numbers (1 GiB), far above VGG-11's largest
+
+
+class NotReplayable(ValueError):
+    """The graph cannot be run as a network: the reason is for the student."""
+
+
+def pair(value) -> tuple[int, int]:
+    values = tuple(int(v) for v in value) if isinstance(value, (list, tuple)) else (int(value),) * 2
+    if len(values) != 2 or any(v < 0 or v > 4096 for v in values):
+        raise NotReplayable(f"a window or stride of {value!r}")
+    return values
+
+
+def where(node: dict) -> str:
+    """The student's name of the layer a node ran in: ``b1.0`` (their attribute names, outermost first)."""
+    return ".".join(name for name, _ in node.get("where", []) if name) or "(the network)"
+
+
+def make_layer(node: dict, rank: int) -> nn.Module:
+    """A fresh layer for the first node that uses it, from that node's hyperparameters."""
+    attrs, op = node["attrs"], node["op"]
+    if op in ("conv2d", "linear"):
+        weight = [int(d) for d in attrs["weight"]]
+        if any(d <= 0 for d in weight) or torch.Size(weight).numel() > MAX_LAYER_ELEMENTS:
+            raise NotReplayable(f"a weight of shape {weight}")
+        bias = bool(attrs.get("bias", True))
+        if op == "linear":
+            if len(weight) != 2:
+                raise NotReplayable(f"a Linear weight of shape {weight}")
+            return nn.Linear(weight[1], weight[0], bias=bias)
+        if len(weight) != 4:
+            raise NotReplayable(f"a Conv2d weight of shape {weight}")
+        groups = int(attrs.get("groups", 1))
+        if groups < 1 or weight[0] % groups:
+            raise NotReplayable(f"groups={groups}")
+        return nn.Conv2d(weight[1] * groups, weight[0], tuple(weight[2:]), stride=pair(attrs["stride"]),
+                         padding=pair(attrs["padding"]), dilation=pair(attrs["dilation"]), groups=groups,
+                         bias=bias)
+    features = int(attrs["features"])
+    if not 0 < features <= MAX_LAYER_ELEMENTS:
+        raise NotReplayable(f"a BatchNorm of {features} features")
+    momentum = attrs.get("momentum")
+    kind = nn.BatchNorm2d if rank == 4 else nn.BatchNorm1d
+    return kind(features, eps=float(attrs["eps"]), momentum=None if momentum is None else float(momentum),
+                affine=bool(attrs["affine"]), track_running_stats=bool(attrs["running_stats"]))
+
+
+class Replay(nn.Module):
+    """The network a pair of recorded graphs (training and eval mode) describes.
+
+    ``graphs`` maps ``"train"`` and ``"eval"`` to ``record.record`` graphs of
+    one network at one input size. The layers (``self.layers``, numbered as
+    the record numbers them) are shared by both modes, as the student's are.
+    """
+
+    def __init__(self, graphs: dict):
+        super().__init__()
+        self.graphs = {}
+        for mode in ("train", "eval"):
+            graph = graphs.get(mode)
+            if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):
+                raise NotReplayable(f"no {mode}-mode graph")
+            if graph.get("error") is not None:
+                raise NotReplayable(f"the forward pass raised {graph['error']}")
+            if graph.get("output") is None or len(graph["nodes"]) > MAX_NODES:
+                raise NotReplayable("the forward pass has no output computed from its input")
+            self.graphs[mode] = graph
+        self.names: dict[int, str] = {}
+        layers: dict[int, nn.Module] = {}
+        for mode in ("train", "eval"):
+            for node in self.graphs[mode]["nodes"]:
+                self.check(node)
+                number = node.get("layer")
+                if node["op"] in LAYERS and number not in layers:
+                    rank = len(node["shape"]) if node.get("shape") else 4
+                    layers[number] = make_layer(node, rank)
+                    self.names[number] = where(node)
+        if sorted(layers) != list(range(len(layers))):
+            raise NotReplayable("its layers are not numbered by first use")
+        self.layers = nn.ModuleList(layers[k] for k in range(len(layers)))
+
+    @staticmethod
+    def check(node: dict) -> None:
+        op = node.get("op")
+        if op not in KNOWN:
+            raise NotReplayable(f"{where(node)} computes {str(op)[:60]!r}, an operation none of the chapter's "
+                                "networks uses")
+        if op in LAYERS and type(node.get("layer")) is not int:
+            raise NotReplayable(f"{where(node)}'s {op} has no layer of its own (weights made inside forward?)")
+        extra = set(node.get("attrs", {})) - {"inplace"}
+        if (op in ACTIVATIONS or op in BINARY) and extra:
+            raise NotReplayable(f"{where(node)}'s {op} with arguments {sorted(extra)}")
+        arity = {"cat": None, **{name: 2 for name in BINARY}}.get(op, 1)
+        if (arity is not None and len(node["inputs"]) != arity) or not node["inputs"]:
+            raise NotReplayable(f"{where(node)}'s {op} has {len(node['inputs'])} tensor input(s) from the "
+                                "network (a tensor made inside forward, or a parameter used as data?)")
+
+    def named_for_student(self):
+        """``(name, parameter)`` with the student's layer names: ``b1.0.weight``."""
+        for number, layer in enumerate(self.layers):
+            for name, parameter in layer.named_parameters():
+                yield f"{self.names[number]}.{name}", parameter
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        graph = self.graphs["train" if self.training else "eval"]
+        values: list[torch.Tensor] = []
+
+        def value(index: int) -> torch.Tensor:
+            return x if index == -1 else values[index]
+
+        for node in graph["nodes"]:
+            inputs = [value(i) for i in node["inputs"]]
+            values.append(self.run(node, inputs))
+        return value(graph["output"])
+
+    def run(self, node: dict, inputs: list[torch.Tensor]) -> torch.Tensor:
+        op, attrs, x = node["op"], node["attrs"], inputs[0]
+        x = self.reshaped(op, x, node)
+        if op in LAYERS:
+            layer = self.layers[node["layer"]]
+            if op == "conv2d":
+                if list(layer.weight.shape) != [int(d) for d in attrs["weight"]]:
+                    raise NotReplayable(f"{where(node)}: one layer used with two weight shapes")
+                return F.conv2d(x, layer.weight, layer.bias, pair(attrs["stride"]), pair(attrs["padding"]),
+                                pair(attrs["dilation"]), int(attrs.get("groups", 1)))
+            if op == "linear":
+                return F.linear(x, layer.weight, layer.bias)
+            return self.batch_norm(layer, x, attrs)
+        if op in ACTIVATIONS:
+            return ACTIVATIONS[op](x)
+        if op in BINARY:
+            return BINARY[op](inputs[0], inputs[1])
+        if op == "cat":
+            return torch.cat(inputs, dim=int(attrs["dim"]))
+        if op == "global_avg_pool":
+            return x.mean(dim=tuple(range(2, x.dim())))
+        if op == "max_pool2d":
+            return F.max_pool2d(x, pair(attrs["kernel"]), pair(attrs["stride"]), pair(attrs["padding"]),
+                                pair(attrs["dilation"]), bool(attrs["ceil_mode"]))
+        if op == "avg_pool2d":
+            divisor = attrs.get("divisor")
+            return F.avg_pool2d(x, pair(attrs["kernel"]), pair(attrs["stride"]), pair(attrs["padding"]),
+                                bool(attrs["ceil_mode"]), bool(attrs.get("count_include_pad", True)),
+                                None if divisor is None else int(divisor))
+        if op in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+            size = attrs["output_size"]
+            size = tuple(None if s is None else int(s) for s in size)
+            pool = F.adaptive_avg_pool2d if op == "adaptive_avg_pool2d" else F.adaptive_max_pool2d
+            return pool(x, size)
+        if op == "dropout":
+            return F.dropout(x, float(attrs["p"]), bool(attrs["training"]))
+        if op == "detach":
+            return x.detach()
+        if op == "clamp":
+            return torch.clamp(x, attrs.get("min"), attrs.get("max"))
+        raise NotReplayable(f"{where(node)} computes {op!r}")
+
+    @staticmethod
+    def reshaped(op: str, x: torch.Tensor, node: dict) -> torch.Tensor:
+        """The input as the operation saw it. A reshape that keeps the batch axis is not recorded (``Flatten``
+        before a Linear, ``[N, C, 1, 1]`` after a global pooling): the same numbers, so put the shape back."""
+        recorded = node.get("shape") or []
+        if op == "linear" and x.dim() > 2 and len(recorded) == 2:
+            return x.flatten(1)
+        if op in ("conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d") \
+                and x.dim() == 2:
+            return x[:, :, None, None]
+        if op == "batch_norm" and x.dim() > 2 and len(recorded) == 2:
+            return x.flatten(1)
+        return x
+
+    def batch_norm(self, layer: nn.modules.batchnorm._BatchNorm, x: torch.Tensor, attrs: dict) -> torch.Tensor:
+        training = bool(attrs["training"])
+        momentum = attrs.get("momentum")
+        if training and layer.track_running_stats and layer.num_batches_tracked is not None:
+            layer.num_batches_tracked.add_(1)
+            if momentum is None:           # a cumulative moving average, as nn.BatchNorm's momentum=None
+                momentum = 1.0 / float(layer.num_batches_tracked)
+        return F.batch_norm(x, layer.running_mean, layer.running_var, layer.weight, layer.bias,
+                            training, 0.0 if momentum is None else float(momentum), float(attrs["eps"]))
