@@ -206,7 +206,7 @@ class ReplyTooLarge(ValueError):
 def receive(fd: int, deadline: float | None = None):
     (length,) = struct.unpack(">I", read_exactly(fd, 4, deadline))
     if length > MAX_REPLY_BYTES:
-        raise ReplyTooLarge(f"refused: reply too large ({length:,} bytes, limit {MAX_REPLY_BYTES:,})")
+        raise ReplyTooLarge(f"{length:,} bytes announced, at most {MAX_REPLY_BYTES:,}")
     try:
         return json.loads(read_exactly(fd, length, deadline))
     except RecursionError:
@@ -1569,6 +1569,10 @@ class Sandbox:
                 f"超时：{activity} 时超过 {self.limits.timeout:g} 秒")
         except (EOFError, BrokenPipeError, OSError):
             self.dead = self._death(activity)
+        except ReplyTooLarge as error:
+            self.dead = SandboxError(
+                "tampered", f"refused: {name} sent a reply too large while {activity} ({error})",
+                f"拒绝评分：{name} 在{activity}时发送了过大的回复")
         except (ValueError, struct.error, UnicodeDecodeError, RecursionError):
             self.dead = SandboxError(
                 "tampered", f"refused: {name} wrote to the grader's private channel while {activity}",

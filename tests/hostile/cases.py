@@ -96,7 +96,7 @@ CASES: list[Case] = [
     Case("forge-ctypes-memory", "forgery", "forge_ctypes_memory.py",
          printed=("dlopen blocked", "memmove blocked", "string_at blocked", "proc mem blocked", "settrace blocked")),
     Case("forge-channel-oversized", "forgery", "forge_channel_oversized.py",
-         ("refused: lenet.py wrote to the grader's private channel while importing lenet.py",), ("篡改了评分通道",),
+         ("refused: lenet.py sent a reply too large while importing lenet.py",), ("过大的回复",),
          max_seconds=TIMEOUT - 1, notes="a length over the cap is refused at the header: no wait, no memory"),
     Case("forge-channel-short", "forgery", "forge_channel_short.py", TIMED_OUT + ("while importing lenet.py",),
          TIMED_OUT_ZH, notes="a length under the cap, then nothing: the budget ends it"),
