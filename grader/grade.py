@@ -277,7 +277,7 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         except SandboxError as error:
             results = fail_all(module, checks, error.message())
         else:
-            results = runner.run_checks(module, student, reference, kinds)
+            results = runner.run_checks(module, student, reference, kinds, check_seconds(limits))
             results = runner.score(results, module, student, reference)
     finally:
         printed = sandbox.close()
@@ -291,6 +291,12 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
             if result.crashed:
                 result.output += f"\n--- {module}.py printed (truncated) / 程序输出（截断）---\n{printed}"
     return results, printed
+
+
+def check_seconds(limits: Limits) -> float:
+    """One check's wall-clock limit in the grading process: a backstop far above the children's own budgets
+    (a check waits on the student's children, and on the reference's on a cold start)."""
+    return 4 * limits.timeout + 120
 
 
 def run_training(submission, module, source, checks, limits, reference, device) -> list[Result]:
@@ -314,7 +320,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         except (StudentError, SandboxError) as error:
             message = error.message()
             return fail_all(module, checks, message)
-        return runner.run_checks(module, student, reference, {"training"})
+        return runner.run_checks(module, student, reference, {"training"}, check_seconds(budget))
     finally:
         sandbox.close()
         student.close()

@@ -230,3 +230,22 @@ def test_the_same_function_written_with_other_operations_gets_full_marks(tmp_pat
     (tmp_path / "lenet.py").write_text(HAND_WRITTEN_LENET.replace("1 / (1 + torch.exp(", "1 / (2 + torch.exp("))
     RESULTS_CACHE.clear()
     assert grade_submission(tmp_path, modules=("lenet",), train=False).score < NON_TRAINING["lenet"]
+
+
+class SlowStudent:
+    """An observer whose answers never come: what a check waiting on the grader's own work looks like."""
+    sandbox = measurer = None
+
+    def params(self, call, shape=None):
+        import time
+        time.sleep(30)
+
+
+def test_every_check_has_a_wall_clock_limit_in_the_grading_process():
+    import time
+    from grader.checking import runner
+    started = time.monotonic()
+    results = runner.run_checks("lenet", SlowStudent(), None, {"params"}, check_seconds=1)
+    assert time.monotonic() - started < 10
+    assert [r.status for r in results] == ["failed"]
+    assert "took the grader more than 1 s" in results[0].output and "秒" in results[0].output

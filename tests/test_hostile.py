@@ -625,3 +625,29 @@ def test_a_forged_reply_length_costs_the_grader_no_memory(case: Case, tmp_path):
         assert case.expect[0] in report.text("en") and elapsed <= case.max_seconds
     finally:
         scene.remove()
+
+
+# -- an honest network far larger than the book's ---------------------------------------------
+
+def test_a_huge_honest_network_costs_the_grader_little(tmp_path):
+    """A Residual whose main branch has 400,000 channels: its children do the work within their budgets and
+    memory caps (the replay measures it, or runs out of either); the grading process only reads small replies."""
+    source = (ROOT / "solutions" / "resnet.py").read_text()
+    huge = source.replace("self.conv1 = nn.Conv2d(input_channels, num_channels,",
+                          "self.conv1 = nn.Conv2d(input_channels, 400_000,") \
+                 .replace("self.conv2 = nn.Conv2d(num_channels, num_channels,",
+                          "self.conv2 = nn.Conv2d(400_000, num_channels,") \
+                 .replace("self.bn1 = nn.BatchNorm2d(num_channels)", "self.bn1 = nn.BatchNorm2d(400_000)")
+    assert huge.count("400_000") == 3, "solutions/resnet.py changed: update this test"
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "resnet.py").write_text(huge)
+    tracemalloc.start()
+    try:
+        report, elapsed = grade(submission, ("resnet",))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"the grader's Python allocations peaked at {peak / 2**20:.1f} MB"
+    assert elapsed <= 3 * (TIMEOUT + 12)            # the student's child, its replay, and clean-up
+    assert report.score < report.max_score

@@ -8,6 +8,8 @@ records each test's outcome as a ``Result``. Nothing is printed.
 """
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +19,10 @@ from ..report import CheckFailure, shape_text
 from ..spec import NETWORKS, NetworkSpec
 from .outcome import Result
 from .points import KINDS, POINTS
+
+
+class CheckOutOfTime(Exception):
+    """A check ran past its wall-clock limit in the grading process (``GradingPlugin.check_seconds``)."""
 
 MARKERS = ("kind(name): which kind of check this is (shapes, params, structure, property, behaviour, training, "
            "or a course's own)",
@@ -56,8 +62,12 @@ def kind_of(item) -> str:
 
 
 class GradingPlugin:
-    def __init__(self, modules, kinds=None, students=None, references=None):
+    def __init__(self, modules, kinds=None, students=None, references=None, check_seconds=None):
         self.modules = tuple(modules)
+        # Each check's wall-clock limit in this process: the children's budgets bound what they do, this
+        # bounds the rest (the grader's own work on what they sent), whatever a submission sends.
+        self.check_seconds = check_seconds
+        self.timed_out: set[str] = set()
         self.kinds = set(kinds) if kinds is not None else None
         self.students = students or {}
         self.references = references or {}
@@ -119,6 +129,35 @@ class GradingPlugin:
                 self.notes[request.node.nodeid] = text
         return add
 
+    # -- a wall-clock limit for every check -----------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        if not self.check_seconds or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def out_of_time(_signum, _frame):
+            self.timed_out.add(item.nodeid)
+            raise CheckOutOfTime()
+        previous = signal.signal(signal.SIGALRM, out_of_time)
+        signal.setitimer(signal.ITIMER_REAL, self.check_seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if item.nodeid in self.timed_out:
+                self.stop_students()
+
+    def stop_students(self) -> None:
+        """After a check ran out of time its children may be half-way through a reply: stop them."""
+        for observer in self.students.values():
+            for box in (getattr(observer, "sandbox", None),
+                        getattr(getattr(observer, "measurer", None), "sandbox", None)):
+                if box is not None and hasattr(box, "refuse") and box.dead is None:
+                    box.refuse("timeout", f"stopped: a check ran past {self.check_seconds:g} s",
+                               f"已停止：某项检查超过 {self.check_seconds:g} 秒")
+
     # -- outcomes --------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -141,6 +180,10 @@ class GradingPlugin:
         error = call.excinfo.value if call.excinfo is not None else None
         if isinstance(error, CheckFailure):
             return made("failed", 0.0, str(error), cause=error.cause)
+        if isinstance(error, CheckOutOfTime):
+            return made("failed", 0.0, f"this check took the grader more than {self.check_seconds:g} s with what "
+                        "your code sent (a far larger network than the book's?)\n"
+                        f"此项检查超过 {self.check_seconds:g} 秒（你的网络是否远大于书中的网络？）", crashed=True)
         message, crashed, broken = self.explain(error)
         if broken:
             self.broken = error

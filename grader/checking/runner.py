@@ -48,9 +48,10 @@ def explain(error) -> tuple[str, bool, bool]:
             "评分程序无法完成此项检查，请联系老师。"), True, False
 
 
-def run_checks(module: str, student, reference, kinds) -> list[Result]:
-    """Every hidden test of ``kinds`` for ``module``, run by pytest; results in the catalogue's order."""
-    plugin = GradingPlugin((module,), kinds, {module: student}, {module: reference})
+def run_checks(module: str, student, reference, kinds, check_seconds: float | None = None) -> list[Result]:
+    """Every hidden test of ``kinds`` for ``module``, run by pytest; results in the catalogue's order.
+    ``check_seconds``: each check's wall-clock limit in this process (None: none)."""
+    plugin = GradingPlugin((module,), kinds, {module: student}, {module: reference}, check_seconds)
     plugin.explain = explain
     code = pytest.main(pytest_args(test_paths()), plugins=[plugin])
     if plugin.broken is not None:

@@ -115,11 +115,21 @@ def conv1x1(x, weight, bias, stride):
 
 
 @pytest.mark.networks("resnet")
-def test_residual_identity(network, student):
+def test_residual_identity(network, student, reference):
     """residual identity: silenced branch gives relu(shortcut)"""
     for call, shape in BLOCKS["resnet"]:
         seen = student.ask("residual_identity", f"running {call} with its residual branch silenced",
                            call=call, input_shape=list(shape))
+        book = reference.ask("residual_identity", f"running {call} with its residual branch silenced",
+                             call=call, input_shape=list(shape))
+        sizes = [(len(s["weight"]), len(s["weight"][0]) if s["weight"] else 0) for s in seen["shortcuts"]]
+        book_sizes = [(len(s["weight"]), len(s["weight"][0])) for s in book["shortcuts"]]
+        if len(seen["shortcuts"]) == len(book["shortcuts"]) and sizes != book_sizes:     # before any arithmetic
+            raise CheckFailure(bilingual(
+                f"{call}'s 1x1 convolution maps {sizes[0][1]} channels to {sizes[0][0]}; the book's maps "
+                f"{book_sizes[0][1]} to {book_sizes[0][0]}.",
+                f"{call} 的 1x1 卷积把 {sizes[0][1]} 个通道映射为 {sizes[0][0]} 个；书中为 {book_sizes[0][1]} 到 "
+                f"{book_sizes[0][0]}。"))
         if seen["norms"] < 2:
             raise CheckFailure(bilingual(f"{call} has {seen['norms']} BatchNorm layers; the book's has 2.",
                                          f"{call} 应有 2 个 BatchNorm 层，实际为 {seen['norms']} 个。"))
