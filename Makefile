@@ -27,7 +27,7 @@ demo: setup
 	$(PY) -m pytest exercises --impl=solutions -q
 
 test: setup
-	$(PY) -m pytest tests exercises --impl=solutions
+	$(PY) -m pytest tests exercises --impl=solutions --durations=15
 
 stubs: setup
 	$(PY) -m grader stubs

@@ -1,6 +1,6 @@
 """``python -m grader grade SUBMISSION_DIR``: run the hidden checks and score a submission.
 
-Each network is graded in its own sandboxed child process (``sandbox.py``);
+Each network is graded in its own sandboxed child process (``grader/sandbox/``);
 the reference solution is observed the same way, so this process never
 imports student code or solution code. The report lists, per network, the
 points and every failed check with expected / found / where / hint.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 GRADER_DIR = Path(__file__).resolve().parent
-HIDDEN_SOURCES = ("strategies.py", "grade.py", "probes.py", "sandbox.py", "computation/canonical.py",
+HIDDEN_SOURCES = ("strategies.py", "grade.py", "probes.py", "sandbox/*.py", "computation/canonical.py",
                   "computation/diagnose.py", "checking/*.py", "hidden_tests/*.py")
 
 

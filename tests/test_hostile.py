@@ -587,7 +587,7 @@ def test_without_bubblewrap_each_child_is_still_off_the_network(tmp_path, monkey
     try:
         assert not plain.info["bwrap"] and not plain.info["network"]["zygote"] and plain.info["network"]["child"]
         assert os.readlink(f"/proc/{plain.pid}/ns/net") == os.readlink("/proc/self/ns/net")
-        monkeypatch.setattr(sandbox, "_ZYGOTE", plain)
+        monkeypatch.setattr(sandbox.zygote_client, "_ZYGOTE", plain)    # the part that keeps it
         for case in NETWORK_CASES:
             scene = Scene(case, tmp_path / case.id)
             try:

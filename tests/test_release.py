@@ -24,8 +24,13 @@ import pytest
 from grader import release
 
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN_FILES = ("strategies.py", "probes.py", "sandbox.py", "grade.py", "canonical.py", "diagnose.py",
+HIDDEN_FILES = ("strategies.py", "probes.py", "grade.py", "canonical.py", "diagnose.py",
                 "plugin.py", "policy.py", "check_structure.py")
+HIDDEN_FOLDERS = ("sandbox",)          # every file in them
+
+
+def hidden_file(path: Path) -> bool:
+    return path.name in HIDDEN_FILES or path.parent.name in HIDDEN_FOLDERS
 
 
 def run(cmd, cwd, timeout=300):
@@ -74,7 +79,7 @@ def test_bundle_layout(bundle):
 
 def test_bundle_leaks_no_solution_and_no_hidden_check(bundle):
     texts = bundle_text(bundle)
-    assert not [p for p in texts if p.name in HIDDEN_FILES or "solutions" in p.parts]
+    assert not [p for p in texts if hidden_file(p) or "solutions" in p.parts]
     solution = solution_region_lines()
     assert len(solution) > 50
     for path, text in texts.items():
@@ -85,11 +90,11 @@ def test_bundle_leaks_no_solution_and_no_hidden_check(bundle):
     # no line that exists only in the hidden modules
     public = set()
     for path in list((ROOT / "grader").rglob("*.py")) + list((ROOT / "exercises").glob("*.py")):
-        if path.name not in HIDDEN_FILES:
+        if not hidden_file(path):
             public |= {l.strip() for l in path.read_text(encoding="utf-8").splitlines()}
     hidden = set()
     for path in (ROOT / "grader").rglob("*.py"):
-        if path.name in HIDDEN_FILES:
+        if hidden_file(path):
             hidden |= {l.strip() for l in path.read_text(encoding="utf-8").splitlines() if len(l.strip()) >= 12}
     hidden -= public
     for path, text in texts.items():
