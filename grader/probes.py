@@ -285,16 +285,16 @@ class ReplayProbes(Probes):
 
     def do_define(self, call, input_shape, graphs):
         with torch.device("meta"):              # refused now, with its reason, rather than at each use
-            Replay(graphs)
-        self.graphs[self.key(call, input_shape)] = graphs
+            Replay(graphs, input_shape[0])
+        self.graphs[self.key(call, input_shape)] = (graphs, int(input_shape[0]))
         return True
 
     def make(self, call: str, device: str, input_shape) -> nn.Module:
-        graphs = self.graphs.get(self.key(call, input_shape))
-        if graphs is None:
+        defined = self.graphs.get(self.key(call, input_shape))
+        if defined is None:
             raise LookupError(f"no graph of {call} at {list(input_shape)} was sent")
         with torch.device(device):
-            return Replay(graphs)
+            return Replay(*defined)
 
     def unavailable(self, *args, **kwargs):
         raise LookupError("asked of the student's own process only")

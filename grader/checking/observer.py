@@ -104,9 +104,9 @@ class Observer:
             args = dict(args, input_shape=[2, 1, size, size])
         else:
             call = args["call"]
-        shape = args.get("input_shape") or (args.get("input_shapes") or [None])[0] or \
-            list(NETWORKS[self.module].input_shape)
-        record_at = [2, *shape[1:]]           # two images: a reshape that mixes them shows
+        shapes = args.get("input_shapes") or [args.get("input_shape") or list(NETWORKS[self.module].input_shape)]
+        images = max(int(s[0]) for s in shapes)
+        record_at = [max(2, images), *shapes[0][1:]]    # two images at least: a reshape that mixes them shows
         key = (call, tuple(record_at))
         try:
             self.measurer.define(key, call, record_at, lambda: self.graphs(call, record_at))

@@ -34,7 +34,7 @@ ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "ge
 BINARY = {"add": torch.add, "mul": torch.mul, "sub": torch.sub}
 KNOWN = {"conv2d", "linear", "batch_norm", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
          "adaptive_max_pool2d", "global_avg_pool", "cat", "dropout", "detach", "clamp",
-         *ACTIVATIONS, *BINARY}
+         "reshape", "transpose", "permute", *ACTIVATIONS, *BINARY}
 LAYERS = {"conv2d", "linear", "batch_norm"}
 MAX_NODES = 5_000
 MAX_LAYER_ELEMENTS = 1 << 28        # one layer's weight: 256 M numbers (1 GiB), far above VGG-11's largest
@@ -93,8 +93,9 @@ class Replay(nn.Module):
     the record numbers them) are shared by both modes, as the student's are.
     """
 
-    def __init__(self, graphs: dict):
+    def __init__(self, graphs: dict, batch: int = 2):
         super().__init__()
+        self.batch = int(batch)           # the batch size the graphs were recorded at
         self.graphs = {}
         for mode in ("train", "eval"):
             graph = graphs.get(mode)
@@ -143,6 +144,7 @@ class Replay(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         graph = self.graphs["train" if self.training else "eval"]
+        self.images = x.shape[0]
         values: list[torch.Tensor] = []
 
         def value(index: int) -> torch.Tensor:
@@ -191,9 +193,29 @@ class Replay(nn.Module):
             return F.dropout(x, float(attrs["p"]), bool(attrs["training"]))
         if op == "detach":
             return x.detach()
+        if op == "reshape":
+            return x.reshape(self.target_shape(node))
+        if op == "transpose":
+            first, second = (attrs.get(k) for k in (("arg1", "arg2") if "arg1" in attrs else ("dim0", "dim1")))
+            return torch.transpose(x, int(first), int(second))
+        if op == "permute":
+            dims = attrs.get("arg1") if isinstance(attrs.get("arg1"), (list, tuple)) else \
+                [attrs[f"arg{i}"] for i in range(1, x.dim() + 1)]
+            return x.permute(*[int(d) for d in dims])
         if op == "clamp":
             return torch.clamp(x, attrs.get("min"), attrs.get("max"))
         raise NotReplayable(f"{where(node)} computes {op!r}")
+
+    def target_shape(self, node: dict) -> list[int]:
+        """A reshape that does not keep the batch axis (one that does is not recorded), as written for any
+        batch: the recorded shape with its batch size (first) or everything flat."""
+        target = [int(d) for d in node.get("shape") or []]
+        if len(target) == 1:
+            return [-1]
+        if target and target[0] == self.batch:
+            return [self.images, *target[1:]]
+        raise NotReplayable(f"{where(node)} reshapes to {target}, a shape that depends on the batch in a way "
+                            "the grader cannot tell")
 
     @staticmethod
     def reshaped(op: str, x: torch.Tensor, node: dict) -> torch.Tensor:
