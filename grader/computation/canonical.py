@@ -82,6 +82,10 @@ def validate(data) -> dict:
         fail("output")
     if data.get("error") is not None and not isinstance(data["error"], str):
         fail("error")
+    shape = data.get("output_shape")
+    if shape is not None and (not isinstance(shape, list) or len(shape) > 8
+                              or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
+        fail("output_shape")
     return data
 
 

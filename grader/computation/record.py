@@ -222,7 +222,7 @@ def record(model: nn.Module, x: torch.Tensor, describe_error=None, opaque: tuple
     """
     recorder = Recorder(model, tuple(opaque))
     recorder.producer[id(x)] = -1
-    output, error = None, None
+    output, error, output_shape = None, None, None
     try:
         with torch.no_grad(), recorder:
             out = model(x)
@@ -232,8 +232,9 @@ def record(model: nn.Module, x: torch.Tensor, describe_error=None, opaque: tuple
             error = "the output does not depend on the input"
         else:
             output = recorder.source(out)
+            output_shape = list(out.shape)      # a last reshape that keeps the batch axis is no node
     except Exception as exc:
         error = describe_error(exc) if describe_error else f"{type(exc).__name__}: {exc}"
     finally:
         recorder.remove_hooks()
-    return {"nodes": recorder.nodes, "output": output, "error": error}
+    return {"nodes": recorder.nodes, "output": output, "error": error, "output_shape": output_shape}

@@ -153,7 +153,12 @@ class Replay(nn.Module):
         for node in graph["nodes"]:
             inputs = [value(i) for i in node["inputs"]]
             values.append(self.run(node, inputs))
-        return value(graph["output"])
+        out = value(graph["output"])
+        shape = graph.get("output_shape")
+        if isinstance(shape, list) and len(shape) >= 1 and list(out.shape[1:]) != shape[1:] \
+                and out[0].numel() == torch.Size(shape[1:]).numel():
+            out = out.reshape(out.shape[0], *shape[1:])       # the last reshape, which keeps the batch axis
+        return out
 
     def run(self, node: dict, inputs: list[torch.Tensor]) -> torch.Tensor:
         op, attrs, x = node["op"], node["attrs"], inputs[0]
