@@ -159,31 +159,30 @@ class ReferenceObserver(Observer):
         """The reference's time for the first ``steps`` steps of its training check, in a sandbox of its own."""
         key = ("pace", device, steps, str(data_dir))
         if key not in self.cache:
-            if self.measurer is not None:     # the replay the student's training check runs, with the data
-                pacer = Observer(self, "reference", device, module=self.module,
-                                 measurer=Measurer(REFERENCE_DIR, self.module, self.limits, slot=6,
-                                                   data_dir=data_dir, fresh_budget=True))
-                try:
-                    self.cache[key] = pacer.ask("pace", "timing the reference's training run", device=device,
-                                                steps=steps)
-                except (SandboxError, StudentError) as error:
-                    raise GraderBroken(f"the reference solution failed while timing its training run: {error}") \
-                        from error
-                finally:
-                    pacer.close()
-                return self.cache[key]
-            sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir, replay=False)
-            sandbox.start(self.source)
             try:
-                sandbox.request("import", "importing the reference")
-                self.cache[key] = sandbox.request("pace", "timing the reference's training run",
-                                                  device=device, steps=steps)
+                self.cache[key] = self.time_training(device, steps, data_dir)
             except (SandboxError, StudentError) as error:
                 raise GraderBroken(f"the reference solution failed while timing its training run: {error}") \
                     from error
-            finally:
-                sandbox.close()
         return self.cache[key]
+
+    def time_training(self, device: str, steps: int, data_dir) -> dict:
+        activity = "timing the reference's training run"
+        if self.measurer is not None:     # the replay the student's training check runs, with the data
+            pacer = Observer(self, "reference", device, module=self.module,
+                             measurer=Measurer(REFERENCE_DIR, self.module, self.limits, slot=6,
+                                               data_dir=data_dir, fresh_budget=True))
+            try:
+                return pacer.ask("pace", activity, device=device, steps=steps)
+            finally:
+                pacer.close()
+        sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir)
+        sandbox.start(self.source)
+        try:
+            sandbox.request("import", "importing the reference")
+            return sandbox.request("pace", activity, device=device, steps=steps)
+        finally:
+            sandbox.close()
 
     def request(self, op, activity, **args):
         """Asked by a pacing observer (above): the reference's graphs."""
