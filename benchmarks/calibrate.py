@@ -3,7 +3,7 @@
     python -m benchmarks.calibrate --device cpu --seeds 0 1 2 3 4 --write
     python -m benchmarks.calibrate --device cuda --seeds 0 1 2 3 4 --write     # on a GPU machine
 
-For each network that has a plan on the device (``grader.train.CHECK_RUNS``)
+For each network that has a plan on the device (``grader.recipes.CHECK_RUNS``)
 this runs ``grader.train.run_check`` exactly as the grader will:
 
 1. the reference solution (``solutions/MODULE.py``), once per seed;
@@ -43,7 +43,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from grader import data as fmnist  # noqa: E402
-from grader import threads, train  # noqa: E402
+from grader import recipes, threads, train  # noqa: E402
 from grader.build import build, load_module  # noqa: E402
 from grader.spec import NETWORKS  # noqa: E402
 
@@ -150,8 +150,8 @@ def write_uncalibrated_cuda(table, command):
         entry = table.setdefault("cuda", {}).get(module)
         if entry and entry.get("calibrated"):
             continue
-        recipe = train.check_recipe(module, "cuda")
-        run = train.CHECK_RUNS["cuda"][module]
+        recipe = recipes.check_recipe(module, "cuda")
+        run = recipes.CHECK_RUNS["cuda"][module]
         table["cuda"][module] = {
             "target": target, "calibrated": False, "rule": UNCALIBRATED_RULE, "command": command,
             "plan": {"module": module, "device": "cuda", "input_size": recipe.input_size,
@@ -171,8 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--broken-seeds", nargs="+", type=int, default=[0, 1],
                         help="seeds for the broken networks (default 0 1)")
-    parser.add_argument("--write", action="store_true", help=f"update {train.CALIBRATION_FILE}")
-    parser.add_argument("--output", default=str(train.CALIBRATION_FILE), help="the calibration file to update")
+    parser.add_argument("--write", action="store_true", help=f"update {recipes.CALIBRATION_FILE}")
+    parser.add_argument("--output", default=str(recipes.CALIBRATION_FILE), help="the calibration file to update")
     parser.add_argument("--uncalibrated-cuda", action="store_true",
                         help="only write the CUDA plans with their uncalibrated targets (no GPU needed)")
     args = parser.parse_args(argv)
@@ -191,10 +191,10 @@ def main(argv=None) -> int:
     print(dataset.describe(), flush=True)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()}",
           flush=True)
-    modules = args.modules or list(train.CHECK_RUNS[args.device])
+    modules = args.modules or list(recipes.CHECK_RUNS[args.device])
     for module in modules:
-        recipe = train.check_recipe(module, args.device)
-        run = train.CHECK_RUNS[args.device][module]
+        recipe = recipes.check_recipe(module, args.device)
+        run = recipes.CHECK_RUNS[args.device][module]
         plan = {"module": module, "device": args.device, "input_size": recipe.input_size,
                 "batch_size": recipe.batch_size, "steps": run["steps"], "lr": recipe.lr,
                 "test_images": run["test_images"], "target": 0.0}

@@ -60,7 +60,7 @@ import torch  # noqa: E402
 
 from benchmarks import book_loop  # noqa: E402
 from grader import data as fmnist  # noqa: E402
-from grader import train  # noqa: E402
+from grader import recipes, train  # noqa: E402
 from grader.build import build, load_module  # noqa: E402
 from grader.spec import NETWORKS  # noqa: E402
 
@@ -85,7 +85,7 @@ def step_ceiling(module, seconds=4.0):
     An upper bound for any trainer of this network with this recipe on this
     machine, measured in the same run as the two loops.
     """
-    recipe = train.fast_recipe(module, "cpu")
+    recipe = recipes.fast_recipe(module, "cpu")
     torch.manual_seed(0)
     net = build(load_module(ROOT / "solutions", module), recipe.call or NETWORKS[module].call, "cpu")
     x = torch.randn(recipe.batch_size, 1, recipe.input_size, recipe.input_size)
@@ -124,12 +124,12 @@ def median_speed(checkpoints, key="train_seconds"):
 
 
 def run_book(module, dataset, root, targets, max_seconds, check_fraction, log):
-    b = train.BOOK[module]
+    b = recipes.BOOK[module]
     call = b.call or NETWORKS[module].call
     torch.manual_seed(0)
     net = build(load_module(ROOT / "solutions", module), call, "cpu")
     train_iter, test_iter = book_loop.load_data_fashion_mnist(b.batch_size, root=str(root))
-    test = train.Batches(dataset.test_images, dataset.test_labels, train.book_recipe(module), torch.device("cpu"))
+    test = train.Batches(dataset.test_images, dataset.test_labels, recipes.book_recipe(module), torch.device("cpu"))
     check_every = max(int(len(train_iter) * check_fraction), 1)
     checkpoints = []
 
@@ -157,7 +157,7 @@ def run_book(module, dataset, root, targets, max_seconds, check_fraction, log):
 
 
 def run_kit(module, dataset, check_every, epochs, log):
-    recipe = train.fast_recipe(module, "cpu")
+    recipe = recipes.fast_recipe(module, "cpu")
     torch.manual_seed(0)
     net = build(load_module(ROOT / "solutions", module), recipe.call or NETWORKS[module].call, "cpu")
     result = train.fit(net, dataset, recipe, device="cpu", seed=0, epochs=epochs, eval_every=check_every,
@@ -212,7 +212,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="fmnist-torchvision-") as tmp:
         root = book_loop.torchvision_copy(dataset.directory, tmp)
         for module in args.modules:
-            b = train.BOOK[module]
+            b = recipes.BOOK[module]
             book_targets = sorted({b.printed_zh, b.printed_en})
             targets = book_targets + [t for t in EXTRA_TARGETS.get(module, ()) if t not in book_targets]
             log(f"\n== {NETWORKS[module].title} ({module}) ==")

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from grader import train  # noqa: E402
+from grader import recipes, train  # noqa: E402
 from grader.build import build, load_module  # noqa: E402
 from grader.spec import NETWORKS  # noqa: E402
 
@@ -40,7 +40,7 @@ VARIANTS = [  # (label, batch size, channels_last, bf16 autocast)
 
 
 def make_step(module, batch, channels_last, bf16, compiled):
-    recipe = train.fast_recipe(module, "cpu")
+    recipe = recipes.fast_recipe(module, "cpu")
     torch.manual_seed(0)
     net = build(load_module(ROOT / "solutions", module), recipe.call or NETWORKS[module].call, "cpu")
     x = torch.randn(batch, 1, recipe.input_size, recipe.input_size)

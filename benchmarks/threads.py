@@ -66,12 +66,14 @@ def worker(module: str, steps: int, batch_size: int) -> None:
         from grader import threads
         threads.configure_environment()
     import torch
-    from grader import train
+    from dataclasses import replace
+
+    from grader import recipes, train
     from grader import data as fmnist
     from grader.build import build, load_module
     from grader.spec import NETWORKS
     dataset = fmnist.load_fashion_mnist(download=False)
-    recipe = train.replace(train.check_recipe(module, "cpu"), batch_size=batch_size)
+    recipe = replace(recipes.check_recipe(module, "cpu"), batch_size=batch_size)
     torch.manual_seed(0)
     model = build(load_module(ROOT / "solutions", module), NETWORKS[module].call, "cpu")
     result = train.fit(model, dataset, recipe, device="cpu", steps=steps, test_images=256, evaluate_epochs=False,

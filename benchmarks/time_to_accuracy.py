@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from dataclasses import replace
@@ -28,7 +27,7 @@ if str(ROOT) not in sys.path:
 import torch  # noqa: E402
 
 from grader import data as fmnist  # noqa: E402
-from grader import train  # noqa: E402
+from grader import recipes, train  # noqa: E402
 from grader.build import build, load_module  # noqa: E402
 from grader.spec import ALL_MODULES, NETWORKS  # noqa: E402
 
@@ -38,9 +37,9 @@ class Reached(Exception):
 
 
 def run(module, dataset, device, check, max_seconds, dry_run, log):
-    book = train.BOOK[module]
+    book = recipes.BOOK[module]
     target = max(book.printed_zh, book.printed_en)
-    recipe = train.fast_recipe(module, "cuda")           # the book's input sizes
+    recipe = recipes.fast_recipe(module, "cuda")           # the book's input sizes
     if device.type == "cpu" and dry_run:
         recipe = replace(recipe, batch_size=8)
     call = recipe.call or NETWORKS[module].call

@@ -29,8 +29,10 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 ENV_VAR = "FASHION_MNIST_DIR"
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -129,6 +131,7 @@ def read_idx(path, *, ndim: int | None = None) -> torch.Tensor:
     if body > count:
         raise IDXError(path, f"{body - count} bytes longer than its header declares "
                              f"({' x '.join(map(str, shape))} = {count} bytes of data, found {body})")
+    import torch        # here only: finding the files (``locate``) is the grading process's, which has no torch
     buffer = bytearray(data[header:])   # writable, so torch.frombuffer does not warn
     return torch.frombuffer(buffer, dtype=torch.uint8).reshape(shape)
 

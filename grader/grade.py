@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import reference_cache, threads
+from . import recipes, reference_cache, threads
 from .checking import catalogue, runner
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
@@ -25,7 +25,7 @@ from .checking.runner import explain_student_error
 from .hidden import hidden_files
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
                       readable_folder, selected_modules)
-from .sandbox import Limits, Sandbox, SandboxError, StudentError, validate_source
+from .sandbox import Limits, Sandbox, SandboxError, StudentError, start_zygote, validate_source
 from .spec import MODULES, NETWORKS
 
 # The wait policy for every process started from here on (the sandbox's zygote and the children it forks);
@@ -166,12 +166,30 @@ class ReferenceObserver(Observer):
                     from error
         return self.cache[key]
 
+    def measured_like(self, op: str, activity: str, args: dict, measurer: Measurer):
+        """The training run needs the data: it runs on a replay of the reference that has them, within the
+        student's training budget (``measurer``'s), once; then it is kept with the other answers."""
+        if op != "train":
+            return self.ask(op, activity, **args)
+        key = (op, repr(sorted(args.items())))
+        if key not in self.cache:
+            trainer = self.with_data(measurer.data_dir, measurer.limits, args.get("device", "cpu"))
+            try:
+                self.cache[key] = trainer.ask(op, f"{activity} (the reference)", **args)
+            finally:
+                trainer.close()
+        return self.cache[key]
+
+    def with_data(self, data_dir, limits: Limits, device: str) -> Observer:
+        """An observer of the reference whose replay sees the data (its graphs are this observer's)."""
+        return Observer(self, "reference", device, module=self.module,
+                        measurer=Measurer(REFERENCE_DIR, self.module, limits, slot=6, data_dir=data_dir,
+                                          fresh_budget=True))
+
     def time_training(self, device: str, steps: int, data_dir) -> dict:
         activity = "timing the reference's training run"
         if self.measurer is not None:     # the replay the student's training check runs, with the data
-            pacer = Observer(self, "reference", device, module=self.module,
-                             measurer=Measurer(REFERENCE_DIR, self.module, self.limits, slot=6,
-                                               data_dir=data_dir, fresh_budget=True))
+            pacer = self.with_data(data_dir, self.limits, device)
             try:
                 return pacer.ask("pace", activity, device=device, steps=steps)
             finally:
@@ -216,13 +234,9 @@ def save_reference(module: str) -> None:
 
 
 def training_plan_or_reason(module: str, device: str):
-    try:
-        from . import train
-    except ImportError:
-        return None, "the trainer is not installed"
-    plan = train.training_check_plan(module, device)
+    plan = recipes.training_check_plan(module, device)
     if plan is None:
-        return None, train.training_skip_reason(module, device)
+        return None, recipes.training_skip_reason(module, device)
     return plan, ""
 
 
@@ -374,6 +388,7 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     submission = Path(submission)
     if not submission.is_dir():
         raise GraderBroken(f"{submission} is not a readable folder")
+    start_zygote()          # it imports torch while this process reads the hidden checks
     limits = limits or Limits()
     train_limits = train_limits or Limits(timeout=DEFAULT_TRAIN_TIMEOUT, memory_mb=limits.memory_mb)
     if device == "cuda":      # CUDA reserves address space by the gigabyte: only the wall clock bounds it
@@ -419,10 +434,11 @@ def main(args) -> int:
     if submission is None:
         return 2
     try:
+        start_zygote()      # before torch is imported here (to find a GPU): both load it at once
         report = grade_submission(submission, modules, train=not args.no_train,
                                   limits=Limits(args.timeout, args.memory),
                                   train_limits=Limits(args.train_timeout, args.memory),
-                                  device=resolve_device(args.device))
+                                  device=resolve_device(args.device) if not args.no_train else "cpu")
     except GraderBroken as error:
         print(f"grade: the grader could not run: {error}", file=sys.stderr)
         return 3

@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import build, shapes
-from .computation.record import record
+from . import build, recipes
+from .computation.record import produced_shapes, record
 from .computation.replay import Replay
 from .report import describe_exception
 from .spec import NETWORKS
@@ -66,7 +66,7 @@ class Probes:
         return [[row.name, list(row.shape)] for row in rows]
 
     def do_produced_shapes(self, call, input_shape):
-        return self.on_meta_or_cpu(self.computed(shapes.produced_shapes), call, input_shape)
+        return self.on_meta_or_cpu(self.computed(produced_shapes), call, input_shape)
 
     def do_graph(self, call, input_shape, mode="train"):
         """The dataflow graph of one forward pass (``computation.record``), up to where it raised."""
@@ -262,7 +262,7 @@ class Probes:
         torch.set_num_threads(threads.CHECK_THREADS)     # as the student's training run will
         spec = NETWORKS[self.module_name]
         model = self.make(spec.call, "cpu", input_shape or spec.input_shape)
-        plan = dict(train.training_check_plan(self.module_name, device), steps=steps)
+        plan = dict(recipes.training_check_plan(self.module_name, device), steps=steps)
         result = train.run_check(model, plan)
         return {"seconds": result["seconds"], "train_seconds": result["train_seconds"], "steps": result["steps"]}
 

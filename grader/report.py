@@ -5,7 +5,7 @@ import traceback
 import unicodedata
 from pathlib import Path
 
-from .spec import LayerRow
+from .spec import LayerRow, NetworkSpec
 
 
 class CheckFailure(AssertionError):
@@ -64,6 +64,25 @@ def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = ""
         mark = ">>" if i == first_diff else "  "
         lines.append(f"  {mark} {i + 1:>2}  {pad(e, width)}{f}")
     return "\n".join(lines)
+
+
+def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
+    """The book's table beside the student's, ``>>`` on ``row``: the first book row their network never computes.
+
+    ``found`` is the student's top-level table (``None`` when the network is not
+    a ``Sequential`` the table can be read from); ``error`` what their forward pass raised.
+    """
+    head = bilingual(
+        f"{spec.call}: the per-layer output table for input {shape_text(spec.input_shape)} "
+        f"differs from the book at row {row + 1}.",
+        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时的逐层输出形状与书中第 {row + 1} 行不一致。")
+    if found is None:
+        table = side_by_side(list(spec.table), [], marked=row,
+                             note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
+    else:
+        table = side_by_side(list(spec.table), found, marked=row, note="(error / 出错)" if error else "")
+    tail = "\n" + bilingual(f"Your forward pass raised {error}", "你的前向计算出错（见上方）。") if error else ""
+    return f"{head}\n{table}{tail}"
 
 
 def first_difference(expected: list[LayerRow], found: list[LayerRow]) -> int | None:

@@ -8,16 +8,12 @@ differently. So shapes are judged on the computation: every shape of the
 book's table must be produced by the network, in order (shapes that only
 flatten, like ``[1, 512, 1, 1]`` and ``[1, 512]``, count as one), and the
 last one must be its output. The visible tests and the hidden grader use
-this one rule; the book's table stays the teaching aid.
+this one rule; the book's table stays the teaching aid. (The shapes a network
+produces come from its recorded graph: ``computation.record.produced_shapes``.)
 """
 from __future__ import annotations
 
 from math import prod
-
-import torch
-from torch import nn
-
-from .computation.record import record
 
 
 def key(shape) -> tuple:
@@ -42,15 +38,6 @@ def book_keys(rows) -> list[tuple[int, tuple]]:
 
 def numel(k: tuple) -> int:
     return prod(k[1:])
-
-
-def produced_shapes(model: nn.Module, input_shape, device="meta") -> dict:
-    """Every shape the forward pass computes, in order, and its output (``record``'s graph)."""
-    graph = record(model, torch.empty(tuple(input_shape), device=device))
-    shapes = [tuple(n["shape"]) for n in graph["nodes"] if n["shape"] is not None and n["op"] != "constant"]
-    out = graph["output"]
-    output = tuple(input_shape) if out == -1 else (tuple(graph["nodes"][out]["shape"]) if out is not None else None)
-    return {"shapes": shapes, "output": output, "error": graph["error"]}
 
 
 def first_missing_row(rows, produced: dict) -> int | None:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build, shapes
-from .report import (CheckFailure, bilingual, describe_exception, shape_text, side_by_side, wrong_output_shape,
+from .computation.record import produced_shapes
+from .report import (CheckFailure, bilingual, describe_exception, shape_text, table_failure, wrong_output_shape,
                      wrong_parameter_count)
 from .spec import NETWORKS, RETURNS_LIST, BlockExample, NetworkSpec
 
@@ -68,25 +69,6 @@ def run(impl_dir: Path, case: Case) -> None:
             f"{call} 运行出错（见上方错误信息）。")) from None
 
 
-def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
-    """The book's table beside the student's, ``>>`` on ``row``: the first book row their network never computes.
-
-    ``found`` is the student's top-level table (``None`` when the network is not
-    a ``Sequential`` the table can be read from); ``error`` what their forward pass raised.
-    """
-    head = bilingual(
-        f"{spec.call}: the per-layer output table for input {shape_text(spec.input_shape)} "
-        f"differs from the book at row {row + 1}.",
-        f"{spec.call}：输入 {shape_text(spec.input_shape)} 时的逐层输出形状与书中第 {row + 1} 行不一致。")
-    if found is None:
-        table = side_by_side(list(spec.table), [], marked=row,
-                             note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
-    else:
-        table = side_by_side(list(spec.table), found, marked=row, note="(error / 出错)" if error else "")
-    tail = "\n" + bilingual(f"Your forward pass raised {error}", "你的前向计算出错（见上方）。") if error else ""
-    return f"{head}\n{table}{tail}"
-
-
 def top_level_table(module, call: str, input_shape):
     """The book's printing loop over the student's network (or the network a wrapper holds); ``None`` when it
     is not a ``Sequential``. Rows up to a layer that raised."""
@@ -103,7 +85,7 @@ def check_table(module, case: Case) -> None:
     found = top_level_table(module, spec.call, spec.input_shape)
     if found == list(spec.table):
         return
-    produced = build.on_meta_or_cpu(shapes.produced_shapes, module, spec.call, spec.input_shape)
+    produced = build.on_meta_or_cpu(produced_shapes, module, spec.call, spec.input_shape)
     row = shapes.first_missing_row(spec.table, produced)
     if row is not None:
         raise CheckFailure(table_failure(spec, found, shapes.marked_row(spec.table, found, row),

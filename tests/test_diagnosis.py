@@ -4,7 +4,6 @@ Every case grades a one-defect submission of the corpus (``tests/corpus/mutants.
 and asserts that the first failing check's message names the mistake. Grading is cached
 per module file in this process, so the mutants graded by ``test_grader.py`` cost nothing here.
 """
-from pathlib import Path
 
 import pytest
 

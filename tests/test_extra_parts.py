@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import batch, build, train
+from grader import batch, build, recipes
 from grader.checking import catalogue
 from grader.checking.points import CAUSE_SHARE, POINTS, design_points
 from grader.computation.canonical import canonical, first_mismatch
@@ -108,19 +108,19 @@ def test_the_scratch_batchnorm_is_one_operation_in_the_recorded_computation():
 
 def test_training_checks():
     """LeNet with the scratch BatchNorm trains on the CPU (calibrated); DenseNet is skipped there, with a reason."""
-    plan = train.training_check_plan("batch_norm_scratch", "cpu")
+    plan = recipes.training_check_plan("batch_norm_scratch", "cpu")
     assert plan is not None and plan["calibrated"] and 0.5 < plan["target"] < 0.9
-    assert train.training_check_plan("densenet", "cpu") is None
-    assert "CUDA only" in train.training_skip_reason("densenet", "cpu")
+    assert recipes.training_check_plan("densenet", "cpu") is None
+    assert "CUDA only" in recipes.training_skip_reason("densenet", "cpu")
     for module in EXTRA_MODULES:
-        plan = train.training_check_plan(module, "cuda")
-        assert plan is not None and plan["input_size"] == train.BOOK[module].input_size
-        assert train.book_recipe(module).epochs == 10
+        plan = recipes.training_check_plan(module, "cuda")
+        assert plan is not None and plan["input_size"] == recipes.BOOK[module].input_size
+        assert recipes.book_recipe(module).epochs == 10
 
 
 def test_book_recipe_and_printed_accuracies():
-    assert (train.BOOK["batch_norm_scratch"].lr, train.BOOK["batch_norm_scratch"].batch_size) == (1.0, 256)
-    assert (train.BOOK["densenet"].lr, train.BOOK["densenet"].batch_size, train.BOOK["densenet"].input_size) == \
+    assert (recipes.BOOK["batch_norm_scratch"].lr, recipes.BOOK["batch_norm_scratch"].batch_size) == (1.0, 256)
+    assert (recipes.BOOK["densenet"].lr, recipes.BOOK["densenet"].batch_size, recipes.BOOK["densenet"].input_size) == \
         (0.1, 256, 96)
 
 

@@ -38,7 +38,6 @@ from pathlib import Path
 import pytest
 
 from grader import sandbox
-from grader.checking.points import POINTS
 from grader.checking.outcome import GraderBroken
 from grader.grade import grade_submission, training_data_dir
 from grader.hidden import hidden_files

@@ -123,7 +123,7 @@ def test_config_is_valid_python_with_the_traps_handled():
 def fake_report(*results):
     return {"results": [{"module": "lenet", "kind": kind, "name": f"check {n}", "max_score": points,
                          "score": points if status == "passed" else 0.0, "status": status,
-                         "output": "" if status == "passed" else f"expected X, found Y at lenet.py line 8"}
+                         "output": "" if status == "passed" else "expected X, found Y at lenet.py line 8"}
                         for n, (kind, points, status) in enumerate(results)]}
 
 

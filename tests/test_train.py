@@ -10,7 +10,7 @@ from torch import nn
 
 from benchmarks.calibrate import Constant   # the calibration's model that cannot learn
 from grader import data as fmnist
-from grader import grade, train
+from grader import grade, recipes, train
 from grader.build import build, load_module
 from grader.spec import MODULES, NETWORKS
 from tests.test_data import idx_bytes
@@ -62,7 +62,7 @@ def solution(module):
 
 
 def tiny_plan(module="batch_norm", steps=15, test_images=500):
-    recipe = train.check_recipe(module, "cpu")
+    recipe = recipes.check_recipe(module, "cpu")
     return {"module": module, "device": "cpu", "input_size": recipe.input_size, "batch_size": 64,
             "steps": steps, "lr": recipe.lr, "test_images": test_images, "target": 0.5}
 
@@ -121,7 +121,7 @@ def test_the_curves_are_the_books_animator_with_the_books_accuracy(tmp_path, epo
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss / accuracy"
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:3] == ["train loss", "train acc", "test acc"]
-    book = train.BOOK["lenet"]
+    book = recipes.BOOK["lenet"]
     references = {round(line.get_ydata()[0], 3): line.get_label() for line in ax.get_lines()[3:]}
     assert set(references) == {book.printed_zh, book.printed_en}        # read from BOOK, both editions
     assert "zh 6.6" in references[book.printed_zh] and "en 7.6" in references[book.printed_en]
@@ -144,21 +144,21 @@ def test_cli_reports_missing_data_with_every_way(tmp_path, capsys):
 
 def test_batches_are_resized_on_the_device():
     d = synthetic(16, 16)
-    recipe = train.book_recipe("googlenet")
+    recipe = recipes.book_recipe("googlenet")
     x, y = train.Batches(d.train_images, d.train_labels, recipe, torch.device("cpu")).get(slice(0, 4))
     assert x.shape == (4, 1, 96, 96) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
     assert torch.equal(y, d.train_labels[:4])
 
 
 def test_book_recipes_are_the_books():
-    assert {m: (train.BOOK[m].lr, train.BOOK[m].batch_size, train.BOOK[m].input_size, train.BOOK[m].epochs)
+    assert {m: (recipes.BOOK[m].lr, recipes.BOOK[m].batch_size, recipes.BOOK[m].input_size, recipes.BOOK[m].epochs)
             for m in MODULES} == {
         "lenet": (0.9, 256, 28, 10), "batch_norm": (1.0, 256, 28, 10), "alexnet": (0.01, 128, 224, 10),
         "vgg": (0.05, 128, 224, 10), "nin": (0.1, 128, 224, 10), "googlenet": (0.1, 128, 96, 10),
         "resnet": (0.05, 256, 96, 10)}
-    vgg = build(load_module("solutions", "vgg"), train.book_recipe("vgg").call, "meta")
+    vgg = build(load_module("solutions", "vgg"), recipes.book_recipe("vgg").call, "meta")
     assert [m.out_channels for m in vgg.modules() if isinstance(m, nn.Conv2d)] == [16, 32, 64, 64, 128, 128, 128, 128]
-    r = train.book_recipe("lenet")
+    r = recipes.book_recipe("lenet")
     assert (r.optimizer, r.schedule, r.init, r.normalize, r.label_smoothing) == ("sgd", "constant", "xavier", False, 0)
 
 
@@ -174,13 +174,13 @@ def test_same_seed_same_result_on_cpu():
 @pytest.mark.parametrize("steps", [1, 2, 3, 4, 10, 20])
 def test_short_runs_of_every_length_train(steps):
     # OneCycleLR used to divide by zero when the warm-up was exactly one step (10 steps at 10 %)
-    result = train.fit(solution("batch_norm"), synthetic(1024, 64), train.fast_recipe("batch_norm", "cpu"),
+    result = train.fit(solution("batch_norm"), synthetic(1024, 64), recipes.fast_recipe("batch_norm", "cpu"),
                        steps=steps)
     assert result["steps"] == steps and math.isfinite(result["train_loss"])
 
 
 def test_progress_bar_is_quiet_when_not_a_terminal(capsys):
-    train.fit(solution("lenet"), synthetic(256, 64), train.fast_recipe("lenet", "cpu"), steps=3)
+    train.fit(solution("lenet"), synthetic(256, 64), recipes.fast_recipe("lenet", "cpu"), steps=3)
     assert capsys.readouterr().err == ""
 
 
@@ -229,21 +229,21 @@ def test_a_model_without_trainable_parameters_raises():
 
 def test_plans_cover_the_required_networks():
     for module in ("lenet", "batch_norm", "resnet"):
-        plan = train.training_check_plan(module, "cpu")
-        assert plan is not None, train.training_skip_reason(module, "cpu")
+        plan = recipes.training_check_plan(module, "cpu")
+        assert plan is not None, recipes.training_skip_reason(module, "cpu")
         assert plan["calibrated"] and 0.1 < plan["target"] < 1 and plan["test_images"] >= 1000
-        assert train.training_skip_reason(module, "cpu") == ""
+        assert recipes.training_skip_reason(module, "cpu") == ""
     for module in ("alexnet", "vgg", "nin", "googlenet"):
-        assert train.training_check_plan(module, "cpu") is None
-        assert len(train.training_skip_reason(module, "cpu")) > 20
+        assert recipes.training_check_plan(module, "cpu") is None
+        assert len(recipes.training_skip_reason(module, "cpu")) > 20
     for module in MODULES:
-        plan = train.training_check_plan(module, "cuda")
-        assert plan is not None and plan["input_size"] == train.BOOK[module].input_size
+        plan = recipes.training_check_plan(module, "cuda")
+        assert plan is not None and plan["input_size"] == recipes.BOOK[module].input_size
         assert plan["calibrated"] is False and plan["target"] >= 0.5
 
 
 def test_calibration_targets_are_below_every_reference_run_and_above_every_broken_one():
-    table = train.load_calibration()
+    table = recipes.load_calibration()
     for module in ("lenet", "batch_norm", "resnet"):
         entry = table["cpu"][module]
         assert len(entry["reference"]) >= 5 and entry["command"].startswith("python -m benchmarks.calibrate")
@@ -251,8 +251,8 @@ def test_calibration_targets_are_below_every_reference_run_and_above_every_broke
         assert "constant" in entry["broken"]
         for name, accuracies in entry["broken"].items():
             assert max(accuracies) < entry["target"], (module, name)
-        recipe = train.check_recipe(module, "cpu")
-        run = train.CHECK_RUNS["cpu"][module]
+        recipe = recipes.check_recipe(module, "cpu")
+        run = recipes.CHECK_RUNS["cpu"][module]
         assert entry["plan"] == {"module": module, "device": "cpu", "input_size": recipe.input_size,
                                  "batch_size": recipe.batch_size, "steps": run["steps"], "lr": recipe.lr,
                                  "test_images": run["test_images"]}, "plan changed: recalibrate"
@@ -263,7 +263,7 @@ def test_calibration_targets_are_below_every_reference_run_and_above_every_broke
 def test_reference_passes_and_a_constant_model_fails_the_real_check():
     passed = train.run_training_check(solution("batch_norm"), "batch_norm", "cpu", seed=0)
     assert passed["passed"], passed
-    assert passed["test_images"] == train.training_check_plan("batch_norm", "cpu")["test_images"]
+    assert passed["test_images"] == recipes.training_check_plan("batch_norm", "cpu")["test_images"]
     failed = train.run_training_check(Constant(), "batch_norm", "cpu", seed=0)
     assert not failed["passed"] and failed["test_acc"] < 0.2, failed
     for key in ("test_acc", "target", "passed", "seconds", "steps", "input_size", "test_images"):
@@ -284,7 +284,7 @@ class ViewLeNet(nn.Module):
 
 
 def test_a_forward_that_needs_contiguous_tensors_still_trains():
-    recipe = train.fast_recipe("lenet", "cpu")
+    recipe = recipes.fast_recipe("lenet", "cpu")
     assert recipe.channels_last
     result = train.fit(ViewLeNet(), synthetic(256, 64), recipe, steps=3)
     assert result["channels_last"] is False and result["steps"] == 3
@@ -295,7 +295,7 @@ def test_book_inputs_equal_torchvisions_resize_and_totensor():
     from PIL import Image
     d = synthetic(8, 8)
     for module, size in (("lenet", 28), ("googlenet", 96), ("alexnet", 224)):
-        x, _ = train.Batches(d.train_images, d.train_labels, train.book_recipe(module),
+        x, _ = train.Batches(d.train_images, d.train_labels, recipes.book_recipe(module),
                              torch.device("cpu")).get(slice(0, 8))
         pipeline = transforms.Compose(([transforms.Resize(size)] if size != 28 else []) + [transforms.ToTensor()])
         ref = torch.stack([pipeline(Image.fromarray(im.numpy(), mode="L")) for im in d.train_images])
@@ -334,7 +334,7 @@ def test_the_training_budget_follows_the_references_pace_on_this_machine_within_
     from grader.grade import reference_for, training_limits
     from grader.options import TRAIN_BUDGET_CAP
     from grader.sandbox import Limits
-    plan = train.training_check_plan("lenet", "cpu")
+    plan = recipes.training_check_plan("lenet", "cpu")
     reference = reference_for("lenet", Limits())
     # the reference needs well over 0.05 s for the whole check: 10x that is past the cap
     tight = training_limits(plan, Limits(timeout=0.5), reference, "cpu")

@@ -20,7 +20,10 @@ def test_paths() -> list[str]:
 
 
 def pytest_args(paths) -> list[str]:
+    # Not the plugins that collect garbage after every session (unraisableexception: 0.2 s each, with
+    # torch's objects on the heap) or capture logs per test: the checks use neither.
     return [*paths, "-s", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
+            "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
             "--rootdir", str(HIDDEN_TESTS), "-c", str(HIDDEN_TESTS / "pytest.ini"),
             "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 

@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 from ..computation.canonical import canonical, first_mismatch
 from ..computation.diagnose import Diagnosis, diagnose, layer_text, where_text
-from ..report import CheckFailure, bilingual, shape_text, wrong_output_shape, wrong_parameter_count
+from ..report import CheckFailure, bilingual, shape_text, table_failure, wrong_output_shape, wrong_parameter_count
 from ..shapes import first_missing_row, marked_row
 from ..spec import NetworkSpec
-from ..visible import table_failure
 from ..sandbox import SandboxError, StudentError
 from .outcome import GraderBroken
 

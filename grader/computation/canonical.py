@@ -193,3 +193,13 @@ def first_mismatch(expected: Trace, found: Trace) -> int | None:
     if len(expected.nodes) != len(found.nodes) or expected.complete != found.complete:
         return min(len(expected.nodes), len(found.nodes))
     return None
+
+
+def replay_form(graphs: dict) -> dict:
+    """What ``replay.Replay`` reads of a network's graphs (``{"train": ..., "eval": ...}``): every operation,
+    in the recorded order, with its settings, inputs, shapes and layer numbers; not the student's names of
+    the layers, which only label its answers. Two networks with the same replay form get the same replay,
+    with the same weights, so every measurement of one is a measurement of the other."""
+    return {mode: {**{k: v for k, v in graph.items() if k != "nodes"},
+                   "nodes": [{k: v for k, v in node.items() if k != "where"} for node in graph["nodes"]]}
+            for mode, graph in graphs.items()}

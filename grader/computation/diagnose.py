@@ -570,7 +570,6 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
         reached = max((i for i, j in pairs if i is not None), default=-1) + 1
     e_attrs = {i: comparable_attrs(expected.nodes[i], expected, input_shape) for i, _ in pairs if i is not None}
     f_attrs = {j: comparable_attrs(found.nodes[j], found, input_shape) for _, j in pairs if j is not None}
-    found_for = {i: j for i, j in pairs if i is not None and j is not None}
 
     causes: list[Cause] = []
     special = [count_argument_cause(call, expected, found), concat, preactivation_cause(expected, found)]

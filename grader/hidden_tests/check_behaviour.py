@@ -9,7 +9,7 @@ has its own checks: ``check_batch_norm_scratch.py``.)
 """
 import pytest
 
-from grader.checking import batchnorm
+from grader.checking.batchnorm_causes import batch_in_prediction_cause
 from grader.checking.compare import close
 from grader.computation.diagnose import Cause
 from grader.report import CheckFailure, bilingual
@@ -62,7 +62,7 @@ def test_eval_mode_is_deterministic_per_image(network, student):
             f"评估模式下 {call} 对相同输入给出不同输出：评估模式下应关闭 dropout。"))
     if not close(full[0], first[0]):
         if network.module == "batch_norm_scratch":       # the student's own BatchNorm: the mistake has a name
-            cause = batchnorm.batch_in_prediction_cause("BatchNorm (yours)")
+            cause = batch_in_prediction_cause("BatchNorm (yours)")
             raise CheckFailure(bilingual(
                 f"in eval mode, the output of {call} for one image depends on the other images in the batch.",
                 f"评估模式下 {call} 对一张图片的输出依赖于同一批中的其他图片。") + "\n" + cause.message(),
@@ -176,7 +176,7 @@ def test_dense_block_passes_its_input_through_first(network, student):
                           "DenseBlock: new features concatenated before the input") if later else None
             message = bilingual(
                 f"{call} on an input of shape {shape}: the first {channels} channels of its output are not its "
-                f"input, unchanged" + (f" (its input is at the end: the order is reversed)." if later else "."),
+                f"input, unchanged" + (" (its input is at the end: the order is reversed)." if later else "."),
                 f"{call}：输出的前 {channels} 个通道应原样等于输入。")
             if cause is not None:
                 raise CheckFailure(message + "\n" + cause.message(), cause=(cause, True))

@@ -1,7 +1,7 @@
 """training: a short, seeded training run must reach the calibrated test accuracy."""
 import pytest
 
-from grader import train as trainer
+from grader import recipes
 from grader.report import CheckFailure, bilingual
 
 pytestmark = pytest.mark.kind("training")
@@ -9,9 +9,9 @@ pytestmark = pytest.mark.kind("training")
 
 def test_short_training_run(network, student):
     """short training run reaches the target accuracy"""
-    plan = trainer.training_check_plan(network.module, student.device)
+    plan = recipes.training_check_plan(network.module, student.device)
     if plan is None:
-        pytest.skip(f"skipped on {student.device}: {trainer.training_skip_reason(network.module, student.device)}")
+        pytest.skip(f"skipped on {student.device}: {recipes.training_skip_reason(network.module, student.device)}")
     result = student.ask("train", f"training {network.call}", device=student.device)
     if not isinstance(result, dict) or "test_acc" not in result:
         raise CheckFailure("the training run returned no result\n训练没有返回结果")

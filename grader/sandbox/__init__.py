@@ -94,12 +94,14 @@ from .output import clean_text, hidden_lines
 from .paths import EXPOSED_GRADER_FILES, GRADER_DIR, REFERENCE_DIR, ROOT
 from .processes import descendants, proc_status, process_table, processes_of_uid
 from .submission import validate_source
-from .zygote_client import _LIVE, Zygote, bwrap_prefix, current_zygote, zygote
-from .zygote_server import ZYGOTE_MODULES, zygote_main
+from .zygote_client import _LIVE, Zygote, bwrap_prefix, current_zygote, start_zygote, zygote
+
+# Not imported here: the zygote's side (``zygote_server``) imports torch, which the grading process does not
+# need (``python -m grader grade`` starts its zygote while it loads the rest).
 
 __all__ = ["Blocked", "EXPOSED_GRADER_FILES", "GRADER_DIR", "Limits", "MAX_REPLY_BYTES", "REFERENCE_DIR",
-           "ROOT", "ReplyTooLarge", "Sandbox", "SandboxError", "StudentError", "ZYGOTE_MODULES", "Zygote",
+           "ROOT", "ReplyTooLarge", "Sandbox", "SandboxError", "StudentError", "Zygote",
            "bwrap_prefix", "clean_text", "close_all", "current_zygote", "describe_student_exception",
            "descendants", "guard_check", "guard_snapshot", "hidden_lines", "install_audit_hook",
            "isolation_notes", "proc_status", "process_table", "processes_of_uid", "receive", "send",
-           "validate_source", "warn_once", "zygote", "zygote_main"]
+           "start_zygote", "validate_source", "warn_once", "zygote"]

@@ -14,7 +14,7 @@ import sys
 def guard_snapshot() -> tuple:
     """Identity of the callables the probes rely on, taken before any student code runs.
 
-    Checked before and after every request with ``guard_check``: a submission
+    Checked before every reply with ``guard_check``: a submission
     that swaps a function or class of the grader (or a function's
     ``__code__``), of torch, ``math``, ``json``, ``os``, or a builtin, in its
     own process, is refused. Only identities are compared, with operators, so

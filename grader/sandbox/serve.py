@@ -20,9 +20,9 @@ def serve(requests: int, replies: int, source: Path, module_name: str, protected
 
     Before any student code runs it takes a snapshot of the grader's, torch's
     and the builtins' callables and installs an audit hook (see
-    ``sandbox.install_audit_hook``); before and after each request it checks
-    the snapshot, and a submission that changed any of them gets a
-    "tampered" reply instead of an observation. The grader's process refuses
+    ``sandbox.install_audit_hook``); before each reply it checks the
+    snapshot, and a submission that changed any of them (during this request
+    or since the last) gets a "tampered" reply instead of an observation. The grader's process refuses
     the module on such a reply. This is a check inside the submission's own
     process, so it only raises the bar: the verdicts never rely on it.
     """
@@ -54,20 +54,18 @@ def serve(requests: int, replies: int, source: Path, module_name: str, protected
             leave(0)
         if request.__class__ is not dict or request.get("op") == "exit":
             leave(0)
-        changed = tampered()
-        if changed is None:
-            handler = handlers.get(request.get("op"))
+        handler = handlers.get(request.get("op"))
+        try:
+            if handler is None:
+                raise ValueError(f"unknown request {request.get('op')!r}")
+            answer = {"ok": True, "result": handler(**request.get("args", {}))}
+            serialize(answer)
+        except BaseException as error:   # SystemExit and KeyboardInterrupt from student code too
             try:
-                if handler is None:
-                    raise ValueError(f"unknown request {request.get('op')!r}")
-                answer = {"ok": True, "result": handler(**request.get("args", {}))}
-                serialize(answer)
-            except BaseException as error:   # SystemExit and KeyboardInterrupt from student code too
-                try:
-                    answer = {"ok": False, "error": describe(error, source)}
-                except BaseException:
-                    answer = {"ok": False, "error": {"kind": "Exception", "text": "", "where": ""}}
-            changed = tampered()
+                answer = {"ok": False, "error": describe(error, source)}
+            except BaseException:
+                answer = {"ok": False, "error": {"kind": "Exception", "text": "", "where": ""}}
+        changed = tampered()        # once, before the reply: a change made at any time so far shows
         if changed is not None:
             refuse(changed)
         reply(replies, answer)

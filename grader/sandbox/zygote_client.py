@@ -61,15 +61,24 @@ def bwrap_prefix() -> tuple[list[str], str]:
 
 
 class Zygote:
-    """Parent side of the zygote (one per grading process)."""
+    """Parent side of the zygote (one per grading process).
+
+    Made in two steps: ``Zygote()`` starts the process, ``ready()`` waits for its greeting. Between
+    them the zygote imports torch while the grading process goes on (``start_zygote``)."""
 
     def __init__(self):
         self.owner = os.getpid()
-        wrapper, self.bwrap_why = bwrap_prefix()
+        self.info: dict | None = None
+        self.wrapper, self.bwrap_why = bwrap_prefix()
+        self.launch(self.wrapper)
+
+    def ready(self) -> "Zygote":
+        if self.info is not None:
+            return self
         try:
-            self.start(wrapper)
+            self.greet()
         except RuntimeError as error:
-            if not wrapper:
+            if not self.wrapper:
                 raise
             try:
                 self.proc.wait(timeout=5)       # it ended: it did not start in bwrap (still running: hung)
@@ -79,12 +88,14 @@ class Zygote:
             # children still unshare a network namespace each), and not in bwrap again
             global _BWRAP
             _BWRAP = [], "the zygote did not start in bwrap"
-            self.bwrap_why = _BWRAP[1]
+            self.wrapper, self.bwrap_why = _BWRAP
             if self.sock is not None:
                 self.sock.close()
-            self.start([])
+            self.launch([])
+            self.greet()
+        return self
 
-    def start(self, wrapper: list[str]) -> None:
+    def launch(self, wrapper: list[str]) -> None:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # sys.path goes over the socket, not on the command line: a child can read its own
         # /proc/self/cmdline (the zygote's), which must not name the grader's folders. So does our
@@ -92,7 +103,7 @@ class Zygote:
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
         boot = ("import sys, json, socket; s = socket.socket(fileno=int(sys.argv[1])); "
                 "settings = json.loads(s.recv(1 << 20)); sys.path[:] = settings['path']; s.detach(); "
-                "from grader.sandbox import zygote_main; zygote_main(int(sys.argv[1]), settings)")
+                "from grader.sandbox.zygote_server import zygote_main; zygote_main(int(sys.argv[1]), settings)")
         self.sock.send(json.dumps({"path": paths, "grader_network": network_namespace()}).encode())
         # bwrap keeps the descriptors it inherits: the socket (pass_fds) reaches the zygote
         self.proc = subprocess.Popen(wrapper + [sys.executable, "-I", "-c", boot, str(theirs.fileno())],
@@ -102,10 +113,13 @@ class Zygote:
         self.exits: dict[int, int] = {}
         self.replies: dict[int, dict] = {}
         self.counter = 0
-        self.info = self.wait_for(0, deadline=time.monotonic() + 600)
+
+    def greet(self) -> None:
+        info = self.wait_for(0, deadline=time.monotonic() + 600)
         # bwrap forks: the zygote is its child, and its pid is the one that counts (a child's parent)
-        self.pid = int(self.info.get("pid") or self.proc.pid)
-        self.info["bwrap"] = bool(wrapper)
+        self.pid = int(info.get("pid") or self.proc.pid)
+        info["bwrap"] = bool(self.wrapper)
+        self.info = info
 
     def alive(self) -> bool:
         return self.owner == os.getpid() and self.proc.poll() is None and self.sock is not None
@@ -161,19 +175,27 @@ _ZYGOTE: Zygote | None = None
 
 
 def current_zygote() -> Zygote | None:
-    """This process's zygote, if it has a live one (a forked grading process inherits its parent's: not ours)."""
+    """This process's zygote, if it has a live, greeted one (a forked grading process inherits its
+    parent's: not ours)."""
     z = _ZYGOTE
-    return z if z is not None and z.owner == os.getpid() and z.sock is not None else None
+    return z if z is not None and z.owner == os.getpid() and z.sock is not None and z.info is not None else None
 
 
-def zygote() -> Zygote:
+def start_zygote() -> None:
+    """Start this process's zygote now and go on: it is ready by the first ``zygote()`` (its torch import,
+    a few seconds, overlaps the grading process's own work)."""
     global _ZYGOTE
     if _ZYGOTE is None or not _ZYGOTE.alive():
         if _ZYGOTE is not None and _ZYGOTE.owner == os.getpid() and _ZYGOTE.proc.poll() is None:
             _ZYGOTE.proc.kill()
         _ZYGOTE = Zygote()
-        if integrity._INTEGRITY is None and os.geteuid() != 0:
-            integrity._INTEGRITY = integrity.Integrity()
+
+
+def zygote() -> Zygote:
+    start_zygote()
+    _ZYGOTE.ready()
+    if integrity._INTEGRITY is None and os.geteuid() != 0:
+        integrity._INTEGRITY = integrity.Integrity()
     return _ZYGOTE
 
 
