@@ -582,7 +582,7 @@ def test_without_bubblewrap_each_child_is_still_off_the_network(tmp_path, monkey
     """The fallback: a zygote started plainly (GRADER_BWRAP=0, or no bwrap) shares the machine's
     network, and each child unshares one of its own."""
     monkeypatch.setenv("GRADER_BWRAP", "0")
-    plain = sandbox.Zygote()
+    plain = sandbox.Zygote().ready()
     try:
         assert not plain.info["bwrap"] and not plain.info["network"]["zygote"] and plain.info["network"]["child"]
         assert os.readlink(f"/proc/{plain.pid}/ns/net") == os.readlink("/proc/self/ns/net")
