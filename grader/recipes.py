@@ -11,6 +11,7 @@ from pathlib import Path
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
+
 @dataclass(frozen=True)
 class Recipe:
     name: str                  # "book" or "fast"

@@ -42,7 +42,7 @@ def outside_the_system() -> list[str]:
         return ["/home", "/root", "/srv", "/mnt", "/media", "/opt"]
 
 
-EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.train in the child
+EXPOSED_GRADER_FILES = ("calibration.json",)      # read lazily by grader.recipes in the child
 
 
 def data_folders() -> list[str]:
