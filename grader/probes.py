@@ -125,11 +125,16 @@ class Probes:
 
     def do_weighted_outputs(self, call, input_shape, seed=0):
         """Outputs with weights set by the order of use (``computation.weights``), in eval and in training mode."""
-        from .computation.weights import use_order_weights
+        from .computation.weights import WithoutRandomInit, use_order_weights
         torch.manual_seed(seed)
-        model = self.make(call, "cpu", input_shape)
+        with WithoutRandomInit():
+            model = self.make(call, "cpu", input_shape)
+        try:
+            twin = self.make(call, "meta", input_shape)
+        except Exception:
+            twin = None
         x = seeded_input(input_shape, seed + 1)
-        use_order_weights(model, x)
+        use_order_weights(model, x, twin)
         with torch.no_grad():
             model.eval()
             evaluated = model(x)
