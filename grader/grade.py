@@ -293,6 +293,7 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
             results = runner.run_checks(module, student, reference, kinds, check_seconds(limits))
             results = runner.score(results, module, student, reference)
     finally:
+        student.leave()
         printed = sandbox.close()
         student.close()
 
@@ -335,6 +336,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
             return fail_all(module, checks, message)
         return runner.run_checks(module, student, reference, {"training"}, check_seconds(budget))
     finally:
+        student.leave()
         sandbox.close()
         student.close()
 

@@ -72,6 +72,10 @@ class Measurer:
         if self.defined[key] is not None:
             raise self.defined[key]
 
+    def leave(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.leave()
+
     def close(self) -> str:
         printed = self.sandbox.close() if self.sandbox is not None else ""
         self.sandbox = None
@@ -207,6 +211,13 @@ class Observer:
                 raise SandboxError("refused", f"refused: the reply to 'running {call}' is not what the grader "
                                    f"asked for ({error})", "拒绝：子进程的回复格式不正确。") from None
         return self.validated[key]
+
+    def leave(self) -> None:
+        """Ask its children to exit (see ``Sandbox.leave``); ``close`` collects them."""
+        if self.sandbox is not None:
+            self.sandbox.leave()
+        if self.measurer is not None:
+            self.measurer.leave()
 
     def close(self) -> str:
         return self.measurer.close() if self.measurer is not None else ""

@@ -47,6 +47,7 @@ class Sandbox:
         self.deadline = None
         self.dead: SandboxError | None = None
         self.greeted = False
+        self.told_to_leave = False
         self.hello: dict = {}
         self.cgroup: dict | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix=f"grader-{module}-"))
@@ -356,12 +357,19 @@ class Sandbox:
             return ""
         return clean_text(shorten(data.decode("utf-8", errors="replace"), SHOWN_OUTPUT_CHARS))
 
-    def close(self) -> str:
-        if self.pid is not None and self.dead is None:
+    def leave(self) -> None:
+        """Ask the child to exit, without waiting: sandboxes told together exit together (a child's exit
+        takes about 35 ms), and ``close`` then collects each."""
+        if self.pid is not None and self.dead is None and not self.told_to_leave:
+            self.told_to_leave = True
             try:
                 send(self.requests, {"op": "exit", "args": {}})
             except OSError:
                 pass
+
+    def close(self) -> str:
+        if self.pid is not None and self.dead is None:
+            self.leave()
             self._reap(wait=0.5)
         self.stop()
         printed = self.output()

@@ -67,10 +67,18 @@ def zygote_main(fd: int, settings: dict | None = None) -> None:
 
 
 def serve_forks(sock, sandboxes: dict[int, dict]) -> None:
-    """Answer the grading process until it closes the socket; remember what each child will leave."""
+    """Answer the grading process until it closes the socket; remember what each child will leave.
+
+    A child's exit is reported at once: each child's pidfd wakes the loop (a closing sandbox waits for
+    it). Orphans of the children, which have no pidfd here, are collected at least every 50 ms."""
+    pidfds: set[int] = set()
     while True:
         reap(sock)
-        if not select.select([sock], [], [], 0.05)[0]:
+        ready = select.select([sock, *pidfds], [], [], 0.05)[0]
+        for descriptor in pidfds.intersection(ready):
+            pidfds.discard(descriptor)
+            os.close(descriptor)
+        if sock not in ready:
             continue
         data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
         if not data:
@@ -87,6 +95,10 @@ def serve_forks(sock, sandboxes: dict[int, dict]) -> None:
                     os._exit(70)
             reply["pid"] = pid
             sandboxes[pid] = {"scratch": request["config"]["scratch"], "cgroup": request["config"].get("cgroup")}
+            try:
+                pidfds.add(os.pidfd_open(pid))
+            except OSError:         # no pidfds here (Linux before 5.3): the 50 ms collection still reports it
+                pass
         elif request["op"] == "killall":
             reply["killed"] = killall_uid(request["uid"])
         for descriptor in fds:
