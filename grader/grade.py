@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import recipes, reference_cache, threads
-from .checking import catalogue, runner
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
-from .checking.runner import explain_student_error
 from .hidden import hidden_files
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
                       readable_folder, selected_modules)
@@ -34,7 +32,10 @@ threads.configure_environment()
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "solutions"
-__all__ = ["GraderBroken", "Result", "explain_student_error", "grade_submission"]
+__all__ = ["GraderBroken", "Result", "grade_submission"]
+# The checks' machinery (``checking.catalogue`` and ``checking.runner``: pytest and hypothesis, 0.4 s to
+# import) is imported where it is used, so that ``grade`` starts the zygote, which needs seconds to load
+# torch, before it loads them.
 
 
 @dataclass
@@ -245,6 +246,7 @@ def fail_all(module, checks, message) -> list[Result]:
 
 
 def design_kinds(module: str) -> set[str]:
+    from .checking import catalogue
     return {c.kind for c in catalogue.checks(module)} - {"training"}
 
 
@@ -265,6 +267,7 @@ def training_data_dir() -> Path:
 
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
                  hidden: set[str], device: str = "cpu") -> tuple[list[Result], str]:
+    from .checking import catalogue, runner
     kinds = design_kinds(module)
     checks = catalogue.checks(module, kinds)
     training_checks = catalogue.checks(module, {"training"})
@@ -284,7 +287,7 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         try:
             sandbox.request("import", f"importing {module}.py")
         except StudentError as error:
-            message = (f"importing {module}.py failed: {explain_student_error(error)}\n"
+            message = (f"importing {module}.py failed: {runner.explain_student_error(error)}\n"
                        f"导入 {module}.py 失败。")
             results = fail_all(module, checks, message)
         except SandboxError as error:
@@ -314,6 +317,7 @@ def check_seconds(limits: Limits) -> float:
 
 
 def run_training(submission, module, source, checks, limits, reference, device) -> list[Result]:
+    from .checking import runner
     plan, reason = training_plan_or_reason(module, device)
     if plan is None:
         return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
