@@ -8,6 +8,7 @@ points and every failed check with expected / found / where / hint.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -265,25 +266,65 @@ def training_data_dir() -> Path:
     return directory.resolve()
 
 
+class StudentChildren:
+    """The student's child of each module, started while the module before it is graded.
+
+    A child's fork and isolation (namespaces, private filesystem, uid, memory cgroup) then overlap the
+    previous module's checks instead of preceding this module's. No code of the student's runs early:
+    a child waits for its ``import`` request, and its time limit starts with its first request.
+    """
+
+    def __init__(self, submission: Path, limits: Limits):
+        self.submission, self.limits = submission, limits
+        self.started: dict[str, tuple[bytes, Sandbox]] = {}
+
+    def start_ahead(self, module: str) -> None:
+        if module in self.started:
+            return
+        try:
+            source = validate_source(self.submission / f"{module}.py", self.submission)
+        except SandboxError:
+            return                  # reported when the module is graded
+        sandbox = Sandbox(self.submission, module, self.limits)
+        sandbox.start(source)
+        self.started[module] = (source, sandbox)
+
+    def take(self, module: str) -> tuple[bytes, Sandbox] | None:
+        return self.started.pop(module, None)
+
+    def close(self) -> None:
+        """The children started for modules that were not graded after all (a result already known)."""
+        for _, sandbox in self.started.values():
+            sandbox.close()
+        self.started.clear()
+
+
 def grade_module(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
-                 hidden: set[str], device: str = "cpu") -> tuple[list[Result], str]:
+                 hidden: set[str], device: str = "cpu", children: StudentChildren | None = None,
+                 following: str | None = None) -> tuple[list[Result], str]:
+    """``following``: the module graded next, whose child ``children`` starts while this one is graded."""
     from .checking import catalogue, runner
     kinds = design_kinds(module)
     checks = catalogue.checks(module, kinds)
     training_checks = catalogue.checks(module, {"training"})
     results: list[Result] = []
-    try:
-        source = validate_source(submission / f"{module}.py", submission)
-    except SandboxError as error:
-        return fail_all(module, checks + (training_checks if train else []), error.message()), ""
-
-    sandbox = Sandbox(submission, module, limits)
-    sandbox.start(source)
+    started = children.take(module) if children is not None else None
+    if started is None:
+        try:
+            source = validate_source(submission / f"{module}.py", submission)
+        except SandboxError as error:
+            return fail_all(module, checks + (training_checks if train else []), error.message()), ""
+        sandbox = Sandbox(submission, module, limits)
+        sandbox.start(source)
+    else:
+        source, sandbox = started
     reference = reference_for(module, limits)
     measurer = Measurer(submission, module, limits, slot=2) if replayable(module) else None
     student = Observer(sandbox, "student", measurer=measurer, module=module, reference=reference)
     printed = ""
     try:
+        if children is not None and following is not None:
+            children.start_ahead(following)
         try:
             sandbox.request("import", f"importing {module}.py")
         except StudentError as error:
@@ -372,17 +413,20 @@ RESULTS_CACHE: dict[tuple, tuple[list[Result], str]] = {}
 
 
 def grade_module_cached(submission: Path, module: str, train: bool, limits: Limits, train_limits: Limits,
-                        hidden: set[str], device: str) -> tuple[list[Result], str]:
+                        hidden: set[str], device: str, children: StudentChildren | None = None,
+                        following: str | None = None) -> tuple[list[Result], str]:
     path = submission / f"{module}.py"
+    grade = functools.partial(grade_module, submission, module, train, limits, train_limits, hidden, device,
+                              children, following)
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
             raise OSError
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return grade_module(submission, module, train, limits, train_limits, hidden, device)
+        return grade()
     key = (module, digest, train, device, limits.timeout, limits.memory_mb, train_limits.timeout)
     if key not in RESULTS_CACHE:
-        RESULTS_CACHE[key] = grade_module(submission, module, train, limits, train_limits, hidden, device)
+        RESULTS_CACHE[key] = grade()
     results, printed = RESULTS_CACHE[key]
     return [dataclasses.replace(r) for r in results], printed
 
@@ -404,12 +448,19 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     started = time.monotonic()
     report = GradeReport(str(submission))
     hidden = hidden_lines()
-    for module in modules:
-        results, printed = grade_module_cached(submission, module, train, limits, train_limits, hidden, device)
-        save_reference(module)
-        report.results += results
-        if printed.strip():
-            report.printed[module] = printed
+    modules = tuple(modules)
+    children = StudentChildren(submission, limits)
+    try:
+        for index, module in enumerate(modules):
+            following = modules[index + 1] if index + 1 < len(modules) else None
+            results, printed = grade_module_cached(submission, module, train, limits, train_limits, hidden,
+                                                   device, children, following)
+            save_reference(module)
+            report.results += results
+            if printed.strip():
+                report.printed[module] = printed
+    finally:
+        children.close()
     report.execution_time = time.monotonic() - started
     return report
 
