@@ -339,7 +339,7 @@ class ReplayProbes(Probes):
     def initial_state(model: nn.Module) -> dict:
         """The replay's buffers: its weights change in no probe (``do_residual_identity`` puts back the
         BatchNorm scales it silences), while every training-mode pass updates BatchNorm's running statistics.
-        Not copying the weights spares AlexNet's mistaken copies 46 M numbers (0.18 s)."""
+        Not copying the weights spares a mistaken AlexNet's replay 46 M numbers (0.18 s)."""
         return {k: v.clone() for k, v in model.named_buffers()}
 
     @staticmethod
