@@ -9,7 +9,7 @@ from torch import nn
 from grader import build
 from grader.computation.record import record
 from grader.computation.replay import NotReplayable, Replay
-from grader.computation.weights import use_order_weights
+from grader.computation.weights import fill, use_order_weights
 from grader.spec import ALL_MODULES, NETWORKS
 
 
@@ -85,3 +85,28 @@ def test_a_forward_pass_that_raised_is_refused():
             raise RuntimeError("boom")
     with pytest.raises(NotReplayable, match="raised"):
         Replay(graphs_of(Broken(), (2, 1, 8, 8)))
+
+
+def test_the_proofs_weights_do_not_depend_on_threads_layout_or_dtype():
+    """Both processes of a proof must draw the same numbers: drawn straight into a float32 tensor, through a
+    copy into a transposed or float64 one, with one thread or two."""
+    threads = torch.get_num_threads()
+    try:
+        drawn = []
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            plain = torch.empty(64, 300)
+            fill(plain, 3, "parameter")
+            drawn.append(plain)
+        transposed = torch.empty(300, 64).t()
+        fill(transposed, 3, "parameter")
+        wide = torch.empty(64, 300, dtype=torch.float64)
+        fill(wide, 3, "parameter")
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(drawn[0], drawn[1]) and torch.equal(drawn[0], transposed)
+    assert torch.equal(drawn[0].double(), wide)
+    other = torch.empty(64, 300)
+    fill(other, 4, "parameter")
+    assert not torch.equal(drawn[0], other), "another occurrence of the shape gets other numbers"
+    assert drawn[0].abs().max() <= (6 / 300) ** 0.5
