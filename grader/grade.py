@@ -278,19 +278,23 @@ class StudentChildren:
         self.submission, self.limits = submission, limits
         self.started: dict[str, tuple[bytes, Sandbox]] = {}
 
-    def start_ahead(self, module: str) -> None:
-        if module in self.started:
-            return
-        try:
-            source = validate_source(self.submission / f"{module}.py", self.submission)
-        except SandboxError:
-            return                  # reported when the module is graded
+    def start(self, module: str) -> tuple[bytes, Sandbox]:
+        """The module's source and its started child; ``SandboxError`` for a file that cannot be graded."""
+        source = validate_source(self.submission / f"{module}.py", self.submission)
         sandbox = Sandbox(self.submission, module, self.limits)
         sandbox.start(source)
-        self.started[module] = (source, sandbox)
+        return source, sandbox
 
-    def take(self, module: str) -> tuple[bytes, Sandbox] | None:
-        return self.started.pop(module, None)
+    def start_ahead(self, module: str) -> None:
+        if module not in self.started:
+            try:
+                self.started[module] = self.start(module)
+            except SandboxError:
+                pass                # reported when the module is graded
+
+    def take(self, module: str) -> tuple[bytes, Sandbox]:
+        """The child started ahead for ``module``, or one started now."""
+        return self.started.pop(module, None) or self.start(module)
 
     def close(self) -> None:
         """The children started for modules that were not graded after all (a result already known)."""
@@ -308,22 +312,17 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     checks = catalogue.checks(module, kinds)
     training_checks = catalogue.checks(module, {"training"})
     results: list[Result] = []
-    started = children.take(module) if children is not None else None
-    if started is None:
-        try:
-            source = validate_source(submission / f"{module}.py", submission)
-        except SandboxError as error:
-            return fail_all(module, checks + (training_checks if train else []), error.message()), ""
-        sandbox = Sandbox(submission, module, limits)
-        sandbox.start(source)
-    else:
-        source, sandbox = started
+    children = children or StudentChildren(submission, limits)
+    try:
+        source, sandbox = children.take(module)
+    except SandboxError as error:
+        return fail_all(module, checks + (training_checks if train else []), error.message()), ""
     reference = reference_for(module, limits)
     measurer = Measurer(submission, module, limits, slot=2) if replayable(module) else None
     student = Observer(sandbox, "student", measurer=measurer, module=module, reference=reference)
     printed = ""
     try:
-        if children is not None and following is not None:
+        if following is not None:
             children.start_ahead(following)
         try:
             sandbox.request("import", f"importing {module}.py")

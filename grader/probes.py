@@ -31,6 +31,17 @@ def reached(grad: torch.Tensor | None) -> bool:
     return bool(high > 0) or bool(low < 0)
 
 
+def saved_buffers(model: nn.Module) -> dict:
+    return {name: b.clone() for name, b in model.named_buffers()}
+
+
+def put_back_buffers(model: nn.Module, saved: dict) -> None:
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            if name in saved:
+                buffer.copy_(saved[name])
+
+
 class Probes:
     def __init__(self, source: Path, module_name: str):
         self.source, self.module_name, self.module = source, module_name, None
@@ -81,12 +92,9 @@ class Probes:
             self.cpu_model = None
             torch.manual_seed(0)
             model = self.make(call, "cpu", input_shape)
-            self.cpu_model = (key, model, {name: b.clone() for name, b in model.named_buffers()})
+            self.cpu_model = (key, model, saved_buffers(model))
         _, model, buffers = self.cpu_model
-        with torch.no_grad():
-            for name, b in model.named_buffers():
-                if name in buffers:
-                    b.copy_(buffers[name])
+        put_back_buffers(model, buffers)
         return model.train()
 
     def do_import(self):
@@ -340,13 +348,9 @@ class ReplayProbes(Probes):
         """The replay's buffers: its weights change in no probe (``do_residual_identity`` puts back the
         BatchNorm scales it silences), while every training-mode pass updates BatchNorm's running statistics.
         Not copying the weights spares a mistaken AlexNet's replay 46 M numbers (0.18 s)."""
-        return {k: v.clone() for k, v in model.named_buffers()}
+        return saved_buffers(model)
 
-    @staticmethod
-    def restore(model: nn.Module, initial: dict) -> None:
-        with torch.no_grad():
-            for name, buffer in model.named_buffers():
-                buffer.copy_(initial[name])
+    restore = staticmethod(put_back_buffers)
 
     def make(self, call: str, device: str, input_shape) -> nn.Module:
         defined = self.graphs.get(self.key(call, input_shape))

@@ -92,11 +92,19 @@ def test_grading_is_deterministic(tmp_path):
            [(r.name, r.score, r.output) for r in second.results]
 
 
-def test_a_child_started_ahead_is_graded_as_it_would_be_and_none_is_left_open(tmp_path):
+def test_a_child_started_ahead_is_graded_as_it_would_be_and_none_is_left_open(tmp_path, monkeypatch):
     """``grade`` starts each module's child while the one before it is graded: same grade, no child left over,
     also when the module's result is already known (its child is then closed unused)."""
     import shutil
+    from grader import grade
     from grader.sandbox import box
+    ahead_of_time = []
+    start_ahead = grade.StudentChildren.start_ahead
+
+    def recorded(children, module):
+        ahead_of_time.append(module)
+        start_ahead(children, module)
+    monkeypatch.setattr(grade.StudentChildren, "start_ahead", recorded)
     modules = ("lenet", "batch_norm")
     ahead = tmp_path / "ahead"
     ahead.mkdir()
@@ -104,11 +112,13 @@ def test_a_child_started_ahead_is_graded_as_it_would_be_and_none_is_left_open(tm
         shutil.copyfile(ROOT / "exercises" / f"{module}.py", ahead / f"{module}.py")
     (ahead / "lenet.py").write_text((ROOT / "solutions" / "lenet.py").read_text() + "\n# ahead\n")
     together = grade_submission(ahead, modules=modules, train=False)
+    assert ahead_of_time == ["batch_norm"], "batch_norm's child was not started while lenet was graded"
     RESULTS_CACHE.clear()
     alone = [r for m in modules for r in grade_submission(ahead, modules=(m,), train=False).results]
     assert [(r.name, r.score, r.output) for r in together.results] == [(r.name, r.score, r.output) for r in alone]
     (ahead / "lenet.py").write_text((ahead / "lenet.py").read_text() + "# changed\n")
     grade_submission(ahead, modules=modules, train=False)        # batch_norm's result is known: child unused
+    assert ahead_of_time == ["batch_norm", "batch_norm"]
     assert not [b for b in box._OPEN.values() if b.submission == ahead], "a child of the submission is still open"
 
 
