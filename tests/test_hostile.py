@@ -605,6 +605,35 @@ def test_without_bubblewrap_each_child_is_still_off_the_network(tmp_path, monkey
         plain.proc.wait(timeout=30)
 
 
+
+def test_the_zygote_imports_torchs_compiler_only_for_children_that_train(tmp_path, monkeypatch):
+    """torch would import its compiler (1.7 s of the zygote's start) on the first meta-device dropout or
+    linear, only to mark its Python kernels "never compile": the zygote marks them itself. Optimizers import
+    the compiler at every step, so the zygote imports it before forking the first child given the data."""
+    fresh = sandbox.Zygote().ready()
+    try:
+        assert fresh.info["kernels_marked"] > 0 and fresh.info["compiler"] is False, fresh.info
+        monkeypatch.setattr(sandbox.zygote_client, "_ZYGOTE", fresh)
+        source = (ROOT / "solutions" / "lenet.py").read_bytes()
+
+        def hello(**data) -> dict:
+            box = sandbox.Sandbox(ROOT / "solutions", "lenet", LIMITS, **data)
+            box.start(source)
+            try:
+                box.request("import", "importing lenet.py")
+                box.request("graph", "recording lenet's graph", call="lenet()", input_shape=[2, 1, 28, 28])
+                return box.hello
+            finally:
+                box.close()
+
+        assert hello()["compiler"] is False
+        assert hello(data_dir=tmp_path)["compiler"] is True
+        assert hello()["compiler"] is True           # imported once, for every child after
+    finally:
+        fresh.sock.close()
+        fresh.proc.wait(timeout=30)
+
+
 # -- forged reply lengths --------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in ("forge-channel-oversized", "forge-channel-short")],

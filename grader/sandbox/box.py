@@ -74,7 +74,7 @@ class Sandbox:
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
                   "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
                   "expose": self.exposed_paths(), "cgroup": self.memory_cgroup(z),
-                  "replay": self.replay,
+                  "replay": self.replay, "trains": self.data_dir is not None,
                   "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else {})}
         try:
             self.pid = z.call("fork", fds=(request_r, reply_w), config=config)["pid"]

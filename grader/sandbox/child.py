@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .cgroup import enter_memory_cgroup
 from .channel import send
+from .compiler import compiler_imported
 from .filesystem import private_filesystem
 from .limits import NPROC_LIMIT, refuse_memfd, set_limits
 from .paths import ROOT
@@ -41,7 +42,7 @@ def child_main(config: dict, requests: int, replies: int) -> None:
             except OSError:
                 pass
     set_limits(config)
-    hello = {"hidden": False, "why": "not root", "notes": [], "cgroup": False}
+    hello = {"hidden": False, "why": "not root", "notes": [], "cgroup": False, "compiler": compiler_imported()}
     work = scratch
     uid = config["uid"]
     if uid is not None:

@@ -11,6 +11,7 @@ import socket
 import time
 
 from .. import probes
+from .compiler import compiler_imported, import_for_training, mark_kernels_never_compiled
 from .cgroup import memory_cgroup_base, remove_cgroup
 from .child import child_main
 from .filesystem import _SHARED_FOLDERS, shared_folders
@@ -42,6 +43,7 @@ def zygote_main(fd: int, settings: dict | None = None) -> None:
             importlib.import_module(name)
         except ImportError:
             pass
+    marked = mark_kernels_never_compiled()
     probes.warm_up()
     grader_network = (settings or {}).get("grader_network") or ""
     own_network = network_namespace()
@@ -50,7 +52,7 @@ def zygote_main(fd: int, settings: dict | None = None) -> None:
     network = {"zygote": bool(grader_network and own_network and own_network != grader_network),
                "child": False, "why": "not root"}
     info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root", "cgroup": None,
-            "network": network}
+            "network": network, "kernels_marked": marked, "compiler": compiler_imported()}
     if os.geteuid() == 0:
         info["namespaces"], info["why"], network["child"], network["why"] = probe_namespaces()
         _SHARED_FOLDERS[:] = shared_folders() if info["namespaces"] else []
@@ -86,6 +88,8 @@ def serve_forks(sock, sandboxes: dict[int, dict]) -> None:
         request = json.loads(data)
         reply = {"id": request["id"]}
         if request["op"] == "fork":
+            if request["config"].get("trains") and not compiler_imported():
+                import_for_training()
             pid = os.fork()
             if pid == 0:
                 try:
