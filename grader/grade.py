@@ -21,10 +21,10 @@ from pathlib import Path
 from . import recipes, reference_cache, threads
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
-from .hidden import hidden_files
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
                       readable_folder, selected_modules)
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, start_zygote, validate_source
+from .sandbox import hidden_lines as sandbox_hidden_lines
 from .spec import MODULES, NETWORKS
 
 # The wait policy for every process started from here on (the sandbox's zygote and the children it forks);
@@ -115,13 +115,10 @@ def localise(message: str, lang: str) -> str:
     return message
 
 
-def hidden_lines() -> set[str]:
-    lines = set()
-    for path in hidden_files():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if len(line.strip()) >= 12:
-                lines.add(line.strip())
-    return lines
+@functools.lru_cache(maxsize=1)
+def hidden_lines() -> frozenset[str]:
+    """The lines of the grader's hidden source (``sandbox.hidden_lines``: read once per process), as a set."""
+    return frozenset(sandbox_hidden_lines())
 
 
 def redact(printed: str, hidden=None) -> str:

@@ -36,6 +36,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import sandbox
 from grader.checking.outcome import GraderBroken
@@ -373,6 +375,19 @@ def assert_no_leak(*texts: str) -> None:
         leaked = [line for line in SECRET_LINES if line in text]
         assert not leaked, f"hidden grader source in the feedback: {leaked[:3]}"
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(sandbox.hidden_lines()), st.text(max_size=30),
+                          st.sampled_from(sandbox.hidden_lines()).map(lambda line: line[:len(line) // 2])),
+                max_size=6))
+def test_cleaned_text_holds_no_line_of_the_hidden_source(pieces):
+    """Whole hidden lines go, whatever surrounds them (halves of lines, other lines, any text); the rest stays."""
+    text = "".join(pieces)
+    cleaned = sandbox.clean_text(text)
+    assert not [line for line in sandbox.hidden_lines() if line in cleaned]
+    if not [line for line in sandbox.hidden_lines() if line in text]:
+        assert cleaned == sandbox.clean_text(cleaned) and len(cleaned) >= len(text)
 
 @pytest.fixture(scope="module", autouse=True)
 def warm_grader():

@@ -2,6 +2,7 @@
 lines of the grader's hidden source removed, long output cut."""
 from __future__ import annotations
 
+import functools
 import re
 
 from ..hidden import hidden_files
@@ -10,13 +11,16 @@ from ..hidden import hidden_files
 # -- what the submission printed, made safe to show ----------------------------
 
 SHOWN_OUTPUT_CHARS = 1500
+SHORTEST_HIDDEN = 12
+HIDDEN_MARKER = "[grader source removed]"
+HIDDEN_PASSES = 4
 _HIDDEN_LINES: list[str] | None = None
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 GRADER_FRAME = re.compile(r'^\s*File "[^"\n]*(/grader/|/solutions/|/tests/)[^"\n]*"', re.M)
 
 
 def hidden_lines() -> list[str]:
-    """Lines (12 characters or more) of the grader's hidden source, longest first."""
+    """Lines (``SHORTEST_HIDDEN`` characters or more) of the grader's hidden source, longest first."""
     global _HIDDEN_LINES
     if _HIDDEN_LINES is None:
         lines = set()
@@ -25,19 +29,47 @@ def hidden_lines() -> list[str]:
                 text = path.read_text(encoding="utf-8")
             except OSError:
                 continue
-            lines.update(line.strip() for line in text.splitlines() if len(line.strip()) >= 12)
+            lines.update(line.strip() for line in text.splitlines() if len(line.strip()) >= SHORTEST_HIDDEN)
         _HIDDEN_LINES = sorted(lines, key=len, reverse=True)
     return _HIDDEN_LINES
 
 
+@functools.lru_cache(maxsize=1)
+def hidden_lines_by_start() -> dict[str, list[int]]:
+    """The positions in ``hidden_lines()`` of the lines that start with each ``SHORTEST_HIDDEN`` characters."""
+    starts: dict[str, list[int]] = {}
+    for index, line in enumerate(hidden_lines()):
+        starts.setdefault(line[:SHORTEST_HIDDEN], []).append(index)
+    return starts
+
+
+def hidden_lines_in(text: str) -> list[int]:
+    """The positions, longest first, of the hidden lines whose start occurs in ``text``: the only ones it can hold."""
+    starts = hidden_lines_by_start()
+    found = set()
+    for i in range(len(text) - SHORTEST_HIDDEN + 1):
+        found.update(starts.get(text[i:i + SHORTEST_HIDDEN], ()))
+    return sorted(found)
+
+
 def clean_text(text: str) -> str:
-    """Escape control characters, drop grader stack frames and any line of the grader's hidden source."""
+    """Escape control characters, drop grader stack frames and any line of the grader's hidden source.
+
+    Hidden lines are removed longest first. Only the lines whose first characters occur in the text are
+    looked for: there are 4,000, and looking for each took 1 ms a call. A line can appear only where
+    another was replaced by the marker, so the text is looked at again until nothing is replaced
+    (at most ``HIDDEN_PASSES`` times: a marker cannot make the text grow for ever)."""
     text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
                        else f"\\u{ord(m.group()):04x}", text)
     text = GRADER_FRAME.sub("  [grader stack frame removed]", text)
-    for line in hidden_lines():
-        if line in text:
-            text = text.replace(line, "[grader source removed]")
+    lines = hidden_lines()
+    for _ in range(HIDDEN_PASSES):
+        replaced = False
+        for index in hidden_lines_in(text):
+            if lines[index] in text:
+                text, replaced = text.replace(lines[index], HIDDEN_MARKER), True
+        if not replaced:
+            break
     return text
 
 
