@@ -1,10 +1,12 @@
 """A network whose replay would be the reference's is measured on the reference (``Observer.book_measurement``).
 
 The replay (``grader/computation/replay.py``) reads of a recorded graph its operations, settings, inputs,
-shapes and layer numbers: the ``replay_form``. Two networks with the same replay form get the same replay
-with the same weights, so the reference's measurements, kept on disk, are theirs. These tests check that
-the form ignores only the student's names, that a copy of the book starts no replay of its own (and, with
-the data, trains no network of its own), and that a network that differs is still measured on its own.
+shapes and layers, in the canonical order of ``computation.canonical``: the ``replay_form``. Two networks
+with the same replay form are one network, so the reference's measurements, kept on disk, are theirs.
+These tests check that the form ignores only the student's names and the order of independent branches,
+that a copy of the book (or the book with its branches run in another order) starts no replay of its own
+(and, with the data, trains no network of its own), and that a network that differs is still measured on
+its own.
 """
 from __future__ import annotations
 
@@ -68,6 +70,29 @@ def test_the_replay_form_ignores_the_names_and_nothing_else(tmp_path):
     assert replay_form(graphs(renamed_copy("resnet", tmp_path / "copy"), "resnet")) == replay_form(book)
     mutant = next(m for m in MUTANTS if m.module == "resnet")
     assert replay_form(graphs(materialize(mutant, tmp_path / "mutant"), "resnet")) != replay_form(book)
+
+
+def test_the_replay_form_ignores_the_order_of_independent_branches(tmp_path):
+    """A GoogLeNet of the corpus computes its Inception branches from the last to the first and concatenates
+    them in the book's order: one network with the book's. Concatenated in another order, it is not."""
+    book = graphs(ROOT / "solutions", "googlenet")
+    reordered = graphs(ROOT / "tests" / "corpus" / "alternatives" / "ordered_dict_identity", "googlenet")
+    assert [n["op"] for n in reordered["train"]["nodes"]] != [n["op"] for n in book["train"]["nodes"]]
+    assert replay_form(reordered) == replay_form(book)
+    swapped = next(m for m in MUTANTS if m.id == "inc-cat-order")
+    assert replay_form(graphs(materialize(swapped, tmp_path / "swapped"), "googlenet")) != replay_form(book)
+
+
+def test_a_network_with_its_branches_in_another_order_starts_no_replay_of_its_own(tmp_path, monkeypatch):
+    replays = ReplaysStarted(monkeypatch)
+    submission = tmp_path / "reordered"
+    submission.mkdir()
+    source = ROOT / "tests" / "corpus" / "alternatives" / "ordered_dict_identity" / "googlenet.py"
+    (submission / "googlenet.py").write_text(source.read_text(encoding="utf-8") + "\n# handed in by a student\n",
+                                             encoding="utf-8")
+    report = grade_submission(submission, modules=("googlenet",), train=False)
+    assert report.score == report.max_score, report.text("en")
+    assert replays.of(submission) == []
 
 
 def test_a_copy_of_the_book_starts_no_replay_of_its_own(tmp_path, monkeypatch):

@@ -137,10 +137,10 @@ class Observer:
         return self.measurer.box().request(op, activity, **args)
 
     def book_measurement(self, op: str, activity: str, args: dict, call: str, shape: list):
-        """The reference's answer, when this network's replay would be the reference's replay (the same
-        ``replay_form``: the same operations in the same order, so the same layers with the same weights);
-        None otherwise. Exact, and cheap: the reference's answers are kept on disk (``reference_cache``), so
-        a correct network costs its graphs only, and its training check trains once per machine.
+        """The reference's answer, when this network is the reference's (the same ``replay_form``: the same
+        operations and layers, used the same way, whatever order independent branches run in); None otherwise.
+        Exact, and cheap: the reference's answers are kept on disk (``reference_cache``), so a correct network
+        costs its graphs only, and its training check trains once per machine.
         A gradient report is taken only when every parameter got one: its names are the reference's."""
         if self.reference is None:
             return None

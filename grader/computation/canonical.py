@@ -32,6 +32,7 @@ class Node:
     failed: str | None = None     # the error, for the call that raised
     digest: str = ""
     skeleton: str = ""
+    index: int = -1               # its position in the recorded graph
 
     def signature(self):
         return self.op, self.attrs, self.inputs, self.shape, self.failed is None
@@ -178,7 +179,7 @@ def canonical(data: dict, order: str = "exact") -> Trace:
             inputs = [-1 if j == -1 else position[j] for j in ordered_inputs(node)]
             position[i] = len(emitted)
             emitted.append(Node(node.op, node.attrs, inputs, node.shape, node.where, node.failed,
-                                digest(i), skeleton(i)))
+                                digest(i), skeleton(i), i))
             continue
         stack.append((i, True))
         for j in reversed(ordered_inputs(node)):
@@ -195,11 +196,40 @@ def first_mismatch(expected: Trace, found: Trace) -> int | None:
     return None
 
 
+def in_canonical_order(graph: dict) -> dict:
+    """A complete recorded graph with its nodes in ``canonical``'s order: the inputs of an addition sorted,
+    independent branches in the order their results are used, layers numbered from 0 by first use in that
+    order (``layer_numbers``). Unchanged when the pass raised or computed a node its output does not use."""
+    if graph.get("error") is not None or graph.get("output") is None or graph["output"] == -1:
+        return graph
+    trace = canonical(graph)
+    if len(trace.nodes) != len(graph["nodes"]):
+        return graph
+    nodes = [{**graph["nodes"][node.index], "inputs": node.inputs} for node in trace.nodes]
+    return {**graph, "nodes": nodes, "output": len(nodes) - 1}
+
+
 def replay_form(graphs: dict) -> dict:
     """What ``replay.Replay`` reads of a network's graphs (``{"train": ..., "eval": ...}``): every operation,
-    in the recorded order, with its settings, inputs, shapes and layer numbers; not the student's names of
-    the layers, which only label its answers. Two networks with the same replay form get the same replay,
-    with the same weights, so every measurement of one is a measurement of the other."""
+    with its settings, inputs, shapes and layers; not the student's names of the layers, which only label
+    its answers, nor the order in which the forward pass ran independent branches (``in_canonical_order``).
+    Two networks with the same replay form are one network: the same layers, used the same way, so every
+    measurement of the one is a measurement of the other (their replays would differ only by the order
+    in which torch drew the same layers' initial weights)."""
+    ordered = {mode: in_canonical_order(graph) for mode, graph in graphs.items()}
+    numbers = layer_numbers(ordered)
     return {mode: {**{k: v for k, v in graph.items() if k != "nodes"},
-                   "nodes": [{k: v for k, v in node.items() if k != "where"} for node in graph["nodes"]]}
-            for mode, graph in graphs.items()}
+                   "nodes": [{**{k: v for k, v in node.items() if k != "where"},
+                              **({"layer": numbers[node["layer"]]} if "layer" in node else {})}
+                             for node in graph["nodes"]]}
+            for mode, graph in ordered.items()}
+
+
+def layer_numbers(graphs: dict) -> dict:
+    """The record's layer numbers (shared by the modes) -> numbers by first use, training mode first."""
+    numbers: dict = {}
+    for mode in sorted(graphs, key=lambda m: m != "train"):
+        for node in graphs[mode]["nodes"]:
+            if "layer" in node:
+                numbers.setdefault(node["layer"], len(numbers))
+    return numbers
