@@ -47,6 +47,7 @@ class Probes:
         self.source, self.module_name, self.module = source, module_name, None
         self.built: dict = {}
         self.cpu_model: tuple | None = None      # (key, model, its initial buffers): see on_cpu
+        self.weighted: tuple | None = None       # (key, model, its initial buffers): see do_weighted_outputs
 
     def build_real(self, call: str, seed: int, input_shape) -> nn.Module:
         """A real CPU model, built once per (call, seed) and reset to its initial state on every use."""
@@ -169,8 +170,25 @@ class Probes:
                 results.append(model(x[: shape[0]]).tolist())
         return results
 
-    def do_weighted_outputs(self, call, input_shape, seed=0):
-        """Outputs with weights set by the order of use (``computation.weights``), in eval and in training mode."""
+    def do_weighted_outputs(self, call, input_shape, seed=0, mode="eval"):
+        """Outputs with weights set by the order of use (``computation.weights``), in ``mode``. The weighted
+        network is kept for the other mode (the grader asks for eval first, and for training only when the
+        outputs agree), its buffers put back before each use."""
+        key = (call, tuple(int(d) for d in input_shape), seed)
+        if self.weighted is None or self.weighted[0] != key:
+            self.weighted = None                  # the last one's memory back before building another
+            model = self.weighted_model(call, input_shape, seed)
+            self.weighted = (key, model, saved_buffers(model))
+        _, model, buffers = self.weighted
+        put_back_buffers(model, buffers)
+        x = seeded_input(input_shape, seed + 1)
+        with torch.no_grad():
+            model.train(mode == "train")
+            if mode == "train":
+                torch.manual_seed(seed + 2)
+            return model(x).double().flatten().tolist()
+
+    def weighted_model(self, call, input_shape, seed):
         from .computation.weights import WithoutRandomInit, use_order_weights
         torch.manual_seed(seed)
         with WithoutRandomInit():
@@ -179,15 +197,8 @@ class Probes:
             twin = self.make(call, "meta", input_shape)
         except Exception:
             twin = None
-        x = seeded_input(input_shape, seed + 1)
-        use_order_weights(model, x, twin)
-        with torch.no_grad():
-            model.eval()
-            evaluated = model(x)
-            model.train()
-            torch.manual_seed(seed + 2)
-            trained = model(x)
-        return {"eval": evaluated.double().flatten().tolist(), "train": trained.double().flatten().tolist()}
+        use_order_weights(model, seeded_input(input_shape, seed + 1), twin)
+        return model
 
     def do_residual_identity(self, call, input_shape, seed=0):
         """Silence the main branch (BatchNorm scale and shift 0) and return input, output and 1x1 convs."""
