@@ -13,16 +13,25 @@ def proc_status(pid: str) -> dict[str, str]:
     return fields
 
 
+def uids(pid: str) -> list[str]:
+    """Real, effective, saved and file-system uid (the status file's ``Uid`` line: not the owner of /proc/PID,
+    which is root for a process that made itself non-dumpable)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("Uid:"):
+                return line.split()[1:]
+    return []
+
+
 def processes_of_uid(uid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                uids = proc_status(entry)["Uid"].split()
-            except (OSError, KeyError):
+                if str(uid) in uids(entry):
+                    found.append(int(entry))
+            except OSError:
                 continue
-            if str(uid) in uids:
-                found.append(int(entry))
     return found
 
 
