@@ -56,9 +56,9 @@ def clean_text(text: str) -> str:
     """Escape control characters, drop grader stack frames and any line of the grader's hidden source.
 
     Hidden lines are removed longest first. Only the lines whose first characters occur in the text are
-    looked for: there are 4,000, and looking for each took 1 ms a call. A line can appear only where
-    another was replaced by the marker, so the text is looked at again until nothing is replaced
-    (at most ``HIDDEN_PASSES`` times: a marker cannot make the text grow for ever)."""
+    looked for: there are 4,000, and looking for each took 1 ms a call. The text around a marker may
+    form a line that was not there before, so the text is looked at again until nothing is replaced
+    (at most ``HIDDEN_PASSES`` times: markers cannot make the text grow for ever)."""
     text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
                        else f"\\u{ord(m.group()):04x}", text)
     text = GRADER_FRAME.sub("  [grader stack frame removed]", text)
