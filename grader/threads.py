@@ -21,8 +21,10 @@ other library use); every process started afterwards inherits the
 environment: the batch workers, the sandbox's zygote and, forked from it,
 every child that trains (the training checks, the reference's pace probe).
 
-Threads: the trainer (``python -m grader train``) uses every CPU this process
-may use. The grader's training check (and the reference's pace probe) trains
+Threads: the trainer (``python -m grader train``) uses one thread per CPU
+that other work leaves idle when it starts (``idle_cpus``, watched for a
+quarter of a second; ``--threads`` chooses), every CPU this process may use
+on a quiet machine. The grader's training check (and the reference's pace probe) trains
 on ``CHECK_THREADS`` = 1 thread, always: oneDNN splits its reductions by
 thread count, so the same file trained on 1 and on 2 threads reaches
 different accuracies (ResNet-18, seed 0: 0.814 and 0.827), and a file near
@@ -37,12 +39,14 @@ quiet 2-core machine a one-thread check takes longer (LeNet 9.7 s against
 from __future__ import annotations
 
 import os
+import time
 
 # Chosen by benchmarks/threads.py on the project's machine (see benchmarks/README.md).
 WAIT = {"GOMP_SPINCOUNT": "3000"}
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 OPT_OUT = "GRADER_OMP"                 # "default": leave libgomp's defaults alone
 CHECK_THREADS = 1                      # the training check's threads: see above
+IDLE_SAMPLE = 0.25                     # seconds the trainer watches the machine before choosing its threads
 
 
 def cpus() -> int:
@@ -51,6 +55,40 @@ def cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def cpu_times(cpus: set[int]) -> tuple[int, int]:
+    """(busy, all) clock ticks of ``cpus`` since boot, from /proc/stat (idle and I/O wait are not busy)."""
+    busy = total = 0
+    with open("/proc/stat") as stat:
+        for line in stat:
+            name, *fields = line.split()
+            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+                ticks = [int(f) for f in fields[:8]]
+                total += sum(ticks)
+                busy += sum(ticks) - ticks[3] - ticks[4]
+    return busy, total
+
+
+def idle_cpus(seconds: float = IDLE_SAMPLE) -> float:
+    """How many of this process's CPUs other work left idle over ``seconds`` (this process sleeps meanwhile)."""
+    try:
+        mine = os.sched_getaffinity(0)
+        busy, total = cpu_times(mine)
+        time.sleep(seconds)
+        busy_after, total_after = cpu_times(mine)
+    except (AttributeError, OSError, ValueError):
+        return float(cpus())
+    if total_after <= total:
+        return float(len(mine))
+    return len(mine) * (1 - (busy_after - busy) / (total_after - total))
+
+
+def trainer_threads(idle: float, available: int) -> int:
+    """The trainer's compute threads: one per idle CPU, at least one. Beside busy processes every thread gets
+    a share of a core, and two threads that wait for each other do less than one (LeNet+BN beside two busy
+    loops: one thread about 0.5 of two threads' quiet speed, two threads about 0.43)."""
+    return max(1, min(available, int(idle + 0.5)))
 
 
 def wait_settings() -> dict[str, str]:

@@ -38,8 +38,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from . import data as fmnist
-from . import threads  # noqa: F401  (imported in the sandbox's zygote with this module: the training check's
-#                                       child, which cannot read the grader's files, sets threads.CHECK_THREADS)
+from . import threads     # also imported in the sandbox's zygote with this module: the training check's child,
+#                           which cannot read the grader's files, sets threads.CHECK_THREADS
 from .progress import progress_bar
 from .recipes import BOOK, Recipe, check_recipe, recipe_for, training_check_plan, training_skip_reason
 
@@ -504,6 +504,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="FILE", help="write the results as one JSON object")
     parser.add_argument("--plot", metavar="FILE", help="draw loss and accuracy curves into a PNG")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="compute threads on the CPU (default: one per CPU that other work leaves idle)")
+
+
+def cpu_threads(asked: int | None) -> str:
+    """Set torch's compute threads for training on the CPU; say how many and why."""
+    available = threads.cpus()
+    if asked is not None:
+        count, why = max(1, asked), "--threads"
+    else:
+        idle = threads.idle_cpus()
+        count = threads.trainer_threads(idle, available)
+        why = f"{idle:.1f} of {available} CPUs idle"
+    torch.set_num_threads(count)
+    return f"{count} thread(s) ({why})"
 
 
 def _impl_dir(impl: str) -> Path:
@@ -534,7 +549,10 @@ def main(args) -> int:
               f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
     print(f"{NETWORKS[args.module].title}: {call} from {directory}, {recipe.name} recipe")
-    print("training on", device)
+    if device.type == "cpu":
+        print(f"training on cpu, {cpu_threads(args.threads)}")
+    else:
+        print("training on", device)
 
     def log(record):
         test = f", test acc {record['test_acc']:.3f}" if "test_acc" in record else ""

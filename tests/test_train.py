@@ -3,6 +3,8 @@ import argparse
 import json
 import math
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -10,7 +12,7 @@ from torch import nn
 
 from benchmarks.calibrate import Constant   # the calibration's model that cannot learn
 from grader import data as fmnist
-from grader import grade, recipes, train
+from grader import grade, recipes, threads, train
 from grader.build import build, load_module
 from grader.spec import MODULES, NETWORKS
 from tests.test_data import idx_bytes
@@ -72,17 +74,21 @@ def tiny_plan(module="batch_norm", steps=15, test_images=500):
 def run_cli(argv):
     parser = argparse.ArgumentParser()
     train.configure(parser)
-    return train.main(parser.parse_args(argv))
+    before = torch.get_num_threads()
+    try:
+        return train.main(parser.parse_args(argv))
+    finally:
+        torch.set_num_threads(before)       # the trainer sets this process's threads: not the other tests'
 
 
 def test_cli_book_recipe_prints_the_books_lines_and_writes_json(tmp_path, capsys):
     directory = write_idx_dir(small_real_or_synthetic(), tmp_path / "fmnist")
     out_json, out_png = tmp_path / "run.json", tmp_path / "curves.png"
     argv = ["batch_norm", "--recipe", "book", "--device", "cpu", "--epochs", "2", "--data", str(directory),
-            "--json", str(out_json), "--quiet", "--plot", str(out_png)]
+            "--json", str(out_json), "--quiet", "--plot", str(out_png), "--threads", "1"]
     assert run_cli(argv) == 0
     stdout = capsys.readouterr().out
-    assert "training on cpu" in stdout and str(directory) in stdout
+    assert "training on cpu, 1 thread(s) (--threads)" in stdout and str(directory) in stdout
     assert len(re.findall(r"^epoch \d: loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$", stdout, re.M)) == 2
     assert re.search(r"^loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$", stdout, re.M)
     assert re.search(r"^\d+\.\d examples/sec on cpu$", stdout, re.M)
@@ -132,6 +138,28 @@ def test_the_curves_are_the_books_animator_with_the_books_accuracy(tmp_path, epo
     assert figure._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"     # shows inline in a notebook
     path = train.plot_history(result, tmp_path / "plots" / "curves.png")
     assert_valid_png(path)
+
+
+def test_the_trainer_takes_one_thread_per_idle_cpu():
+    assert [threads.trainer_threads(idle, 2) for idle in (2.0, 1.6, 1.0, 0.1)] == [2, 2, 1, 1]
+    assert threads.trainer_threads(7.9, 4) == 4 and threads.trainer_threads(0.0, 1) == 1
+
+
+def test_busy_processes_leave_the_trainer_fewer_threads():
+    """Two processes that spin (started, and spinning, before the trainer looks) take two CPUs' worth of time."""
+    spin = "import sys; sys.stdout.write('go'); sys.stdout.flush()\nwhile True: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE) for _ in range(2)]
+    try:
+        for loop in loops:
+            assert loop.stdout.read(2) == b"go"
+        available = threads.cpus()
+        idle = threads.idle_cpus()
+        assert idle <= max(0.0, available - 2) + 0.5, idle
+        assert threads.trainer_threads(idle, available) <= max(1, available - 1)
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
 
 
 def test_cli_reports_missing_data_with_every_way(tmp_path, capsys):
