@@ -44,7 +44,7 @@ import time
 # Chosen by benchmarks/threads.py on the project's machine (see benchmarks/README.md).
 WAIT = {"GOMP_SPINCOUNT": "3000"}
 WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
-OPT_OUT = "GRADER_OMP"                 # "default": leave libgomp's defaults alone
+OPT_OUT = "GRADER_OMP"                 # "default": leave libgomp's defaults (and the trainer's threads) alone
 CHECK_THREADS = 1                      # the training check's threads: see above
 IDLE_SAMPLE = 0.25                     # seconds the trainer watches the machine before choosing its threads
 

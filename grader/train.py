@@ -28,6 +28,7 @@ import functools
 import io
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import asdict, replace
@@ -513,6 +514,8 @@ def cpu_threads(asked: int | None) -> str:
     available = threads.cpus()
     if asked is not None:
         count, why = max(1, asked), "--threads"
+    elif os.environ.get(threads.OPT_OUT) == "default":      # the kit before its thread settings (benchmarks)
+        count, why = available, f"{threads.OPT_OUT}=default"
     else:
         idle = threads.idle_cpus()
         count = threads.trainer_threads(idle, available)

@@ -145,6 +145,16 @@ def test_the_trainer_takes_one_thread_per_idle_cpu():
     assert threads.trainer_threads(7.9, 4) == 4 and threads.trainer_threads(0.0, 1) == 1
 
 
+def test_opting_out_of_the_kits_thread_settings_keeps_every_cpu(monkeypatch):
+    monkeypatch.setenv(threads.OPT_OUT, "default")
+    before = torch.get_num_threads()
+    try:
+        assert train.cpu_threads(None) == f"{threads.cpus()} thread(s) ({threads.OPT_OUT}=default)"
+        assert torch.get_num_threads() == threads.cpus()
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_busy_processes_leave_the_trainer_fewer_threads():
     """Two processes that spin (started, and spinning, before the trainer looks) take two CPUs' worth of time."""
     spin = "import sys; sys.stdout.write('go'); sys.stdout.flush()\nwhile True: pass"
