@@ -23,9 +23,9 @@ every child that trains (the training checks, the reference's pace probe).
 
 Threads: the trainer (``python -m grader train``) uses one thread per CPU
 that other work leaves idle when it starts (``idle_cpus``, watched for a
-quarter of a second; ``--threads`` chooses), every CPU this process may use
-on a quiet machine. The grader's training check (and the reference's pace probe) trains
-on ``CHECK_THREADS`` = 1 thread, always: oneDNN splits its reductions by
+quarter of a second; ``--threads`` chooses): every CPU this process may use
+on a quiet machine. The grader's training check (and the reference's pace
+probe) trains on ``CHECK_THREADS`` = 1 thread, always: oneDNN splits its reductions by
 thread count, so the same file trained on 1 and on 2 threads reaches
 different accuracies (ResNet-18, seed 0: 0.814 and 0.827), and a file near
 the target passed with ``batch --jobs 2`` and failed with ``--jobs 1``. On
@@ -57,13 +57,13 @@ def cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def cpu_times(cpus: set[int]) -> tuple[int, int]:
-    """(busy, all) clock ticks of ``cpus`` since boot, from /proc/stat (idle and I/O wait are not busy)."""
+def cpu_times(chosen: set[int]) -> tuple[int, int]:
+    """(busy, all) clock ticks of the ``chosen`` CPUs since boot, from /proc/stat (idle and I/O wait are not busy)."""
     busy = total = 0
     with open("/proc/stat") as stat:
         for line in stat:
             name, *fields = line.split()
-            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in chosen:
                 ticks = [int(f) for f in fields[:8]]
                 total += sum(ticks)
                 busy += sum(ticks) - ticks[3] - ticks[4]
@@ -87,7 +87,7 @@ def idle_cpus(seconds: float = IDLE_SAMPLE) -> float:
 def trainer_threads(idle: float, available: int) -> int:
     """The trainer's compute threads: one per idle CPU, at least one. Beside busy processes every thread gets
     a share of a core, and two threads that wait for each other do less than one (LeNet+BN beside two busy
-    loops: one thread about 0.5 of two threads' quiet speed, two threads about 0.43)."""
+    loops, against its quiet speed: one thread 0.46-0.51, two threads 0.43-0.46; benchmarks/README.md)."""
     return max(1, min(available, int(idle + 0.5)))
 
 
