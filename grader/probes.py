@@ -42,12 +42,28 @@ def put_back_buffers(model: nn.Module, saved: dict) -> None:
                 buffer.copy_(saved[name])
 
 
+class LastModel:
+    """The model last built for a key, its buffers put back before each use. Only one is kept: its size is
+    the student's to choose."""
+
+    def __init__(self):
+        self.key, self.model, self.buffers = None, None, {}
+
+    def get(self, key, build) -> nn.Module:
+        if self.model is None or self.key != key:
+            self.key, self.model, self.buffers = None, None, {}      # the last one's memory back first
+            model = build()
+            self.key, self.model, self.buffers = key, model, saved_buffers(model)
+        put_back_buffers(self.model, self.buffers)
+        return self.model
+
+
 class Probes:
     def __init__(self, source: Path, module_name: str):
         self.source, self.module_name, self.module = source, module_name, None
         self.built: dict = {}
-        self.cpu_model: tuple | None = None      # (key, model, its initial buffers): see on_cpu
-        self.weighted: tuple | None = None       # (key, model, its initial buffers): see do_weighted_outputs
+        self.cpu_model = LastModel()             # see on_cpu
+        self.weighted = LastModel()              # see do_weighted_outputs
 
     def build_real(self, call: str, seed: int, input_shape) -> nn.Module:
         """A real CPU model, built once per (call, seed) and reset to its initial state on every use."""
@@ -88,15 +104,10 @@ class Probes:
         its buffers reset before each use. A network that raises on the meta device usually raises on the
         CPU too (a channel mismatch): its graphs, table and shapes then cost one build, not four (VGG at
         224x224: 1.4 s a build). Only the last one is kept (its size is the student's to choose)."""
-        key = (call, tuple(input_shape[1:]))
-        if self.cpu_model is None or self.cpu_model[0] != key:
-            self.cpu_model = None
+        def seeded_build():
             torch.manual_seed(0)
-            model = self.make(call, "cpu", input_shape)
-            self.cpu_model = (key, model, saved_buffers(model))
-        _, model, buffers = self.cpu_model
-        put_back_buffers(model, buffers)
-        return model.train()
+            return self.make(call, "cpu", input_shape)
+        return self.cpu_model.get((call, tuple(input_shape[1:])), seeded_build).train()
 
     def do_import(self):
         self.module = build.load_module(self.source.parent, self.module_name)
@@ -174,13 +185,8 @@ class Probes:
         """Outputs with weights set by the order of use (``computation.weights``), in ``mode``. The weighted
         network is kept for the other mode (the grader asks for eval first, and for training only when the
         outputs agree), its buffers put back before each use."""
-        key = (call, tuple(int(d) for d in input_shape), seed)
-        if self.weighted is None or self.weighted[0] != key:
-            self.weighted = None                  # the last one's memory back before building another
-            model = self.weighted_model(call, input_shape, seed)
-            self.weighted = (key, model, saved_buffers(model))
-        _, model, buffers = self.weighted
-        put_back_buffers(model, buffers)
+        model = self.weighted.get((call, tuple(int(d) for d in input_shape), seed),
+                                  lambda: self.weighted_model(call, input_shape, seed))
         x = seeded_input(input_shape, seed + 1)
         with torch.no_grad():
             model.train(mode == "train")

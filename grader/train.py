@@ -28,7 +28,6 @@ import functools
 import io
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import asdict, replace
@@ -514,7 +513,7 @@ def cpu_threads(asked: int | None) -> str:
     available = threads.cpus()
     if asked is not None:
         count, why = max(1, asked), "--threads"
-    elif os.environ.get(threads.OPT_OUT) == "default":      # the kit before its thread settings (benchmarks)
+    elif threads.opted_out():
         count, why = available, f"{threads.OPT_OUT}=default"
     else:
         idle = threads.idle_cpus()
