@@ -5,6 +5,7 @@ import math
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -149,7 +150,7 @@ def test_opting_out_of_the_kits_thread_settings_keeps_every_cpu(monkeypatch):
     monkeypatch.setenv(threads.OPT_OUT, "default")
     before = torch.get_num_threads()
     try:
-        assert train.cpu_threads(None) == f"{threads.cpus()} thread(s) ({threads.OPT_OUT}=default)"
+        assert train.cpu_threads(None) == (f"{threads.cpus()} thread(s) ({threads.OPT_OUT}=default)", None)
         assert torch.get_num_threads() == threads.cpus()
     finally:
         torch.set_num_threads(before)
@@ -170,6 +171,81 @@ def test_busy_processes_leave_the_trainer_fewer_threads():
         for loop in loops:
             loop.kill()
             loop.wait()
+
+
+def test_the_trainers_own_work_is_not_other_work(monkeypatch):
+    """Over 200 ticks of two CPUs, 150 busy, 100 of them this process's own: half a CPU of other work."""
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1})
+    ticks = threads.os.sysconf("SC_CLK_TCK")
+    counters = iter([(1000, 4000), (1150, 4200)])
+    own = iter([10.0, 10.0 + 100 / ticks])
+    monkeypatch.setattr(threads, "cpu_times", lambda chosen: next(counters))
+    monkeypatch.setattr(threads.os, "times", lambda: threads.os.times_result((next(own), 0.0, 0.0, 0.0, 0.0)))
+    assert threads.IdleCpus().look() == pytest.approx(1.5)
+
+
+def test_the_trainers_threads_wait_as_the_load_says(monkeypatch):
+    for variable in (*threads.WAIT_VARIABLES, threads.OPT_OUT):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(threads, "cpus", lambda: 2)
+    monkeypatch.setattr(threads, "first_look", lambda: 0.3)
+    assert threads.wait_settings(trainer=True) == threads.BUSY_WAIT == {"OMP_WAIT_POLICY": "PASSIVE"}
+    assert threads.wait_settings() == threads.WAIT          # only the trainer computes on several threads
+    monkeypatch.setattr(threads, "first_look", lambda: 1.8)
+    assert threads.wait_settings(trainer=True) == threads.WAIT
+    monkeypatch.setenv("GOMP_SPINCOUNT", "100")
+    assert threads.wait_settings(trainer=True) == {}          # the user's own setting stays
+
+
+def test_passive_threads_take_every_cpu_and_keep_it(monkeypatch):
+    monkeypatch.setenv("OMP_WAIT_POLICY", "passive")
+    monkeypatch.setattr(threads, "cpus", lambda: 2)
+    monkeypatch.setattr(threads, "first_look", lambda: 0.1)
+    monkeypatch.setattr(threads.IdleCpus, "look", lambda self: pytest.fail("passive threads need no second look"))
+    follow = threads.FollowTheLoad(every=0)
+    assert follow.passive and [follow(step) for step in range(3)] == [2, 2, 2] and follow.changes == []
+
+
+def test_the_trainer_looks_again_while_it_trains(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setattr(threads, "cpus", lambda: 2)
+    monkeypatch.setattr(threads, "first_look", lambda: 2.0)
+    looks = iter([0.4, 0.6, 1.9])
+    monkeypatch.setattr(threads.IdleCpus, "look", lambda self: next(looks))
+    follow = threads.FollowTheLoad(every=0)
+    assert follow.threads == 2
+    assert [follow(step) for step in range(3)] == [1, 1, 2]
+    assert follow.changes == [(0, 1, 0.4), (2, 2, 1.9)]
+    assert train.thread_changes(follow, since=1) == ["  2 thread(s) from step 3 (1.9 of 2 CPUs idle)"]
+
+
+def test_load_that_starts_while_the_trainer_works_leaves_it_fewer_threads(monkeypatch):
+    """Its own computing does not hide two busy processes that start after its first look."""
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)         # spinning threads: they follow the load
+    follow = threads.FollowTheLoad(every=0.5)                     # its first look: before the load
+    spin = "import sys; sys.stdout.write('go'); sys.stdout.flush()\nwhile True: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE) for _ in range(2)]
+    try:
+        for loop in loops:
+            assert loop.stdout.read(2) == b"go"
+        started = time.monotonic()
+        while time.monotonic() - started < follow.every:
+            pass                                    # the trainer's own work
+        assert follow(step=7) <= max(1, follow.available - 1), follow.idle
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+def test_training_takes_the_threads_it_is_given_at_each_step():
+    asked, before = [], torch.get_num_threads()
+    try:
+        train.fit(solution("lenet"), synthetic(256, 64), recipes.fast_recipe("lenet", "cpu"), steps=4,
+                  threads_for=lambda step: asked.append(step) or (1 if step < 2 else 2))
+        assert asked == [0, 1, 2, 3] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_cli_reports_missing_data_with_every_way(tmp_path, capsys):
