@@ -598,7 +598,7 @@ def main(args) -> int:
         return 1
     result.update(impl=str(directory), call=call)
     if follow is not None:
-        result["thread_changes"] = [{"step": step, "threads": count, "idle_cpus": round(idle, 2)}
+        result["thread_changes"] = [{"from_step": step + 1, "threads": count, "idle_cpus": round(idle, 2)}
                                     for step, count, idle in follow.changes]
     print(f"loss {result['train_loss']:.3f}, train acc {result['train_acc']:.3f}, "
           f"test acc {result['test_acc']:.3f}")
