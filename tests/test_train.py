@@ -1,5 +1,6 @@
 """The trainer, its command line, and the grader's training check."""
 import argparse
+import contextlib
 import json
 import math
 import re
@@ -156,21 +157,28 @@ def test_opting_out_of_the_kits_thread_settings_keeps_every_cpu(monkeypatch):
         torch.set_num_threads(before)
 
 
-def test_busy_processes_leave_the_trainer_fewer_threads():
-    """Two processes that spin (started, and spinning, before the trainer looks) take two CPUs' worth of time."""
+@contextlib.contextmanager
+def two_busy_processes():
+    """Two processes that loop in Python, each spinning before the block starts."""
     spin = "import sys; sys.stdout.write('go'); sys.stdout.flush()\nwhile True: pass"
     loops = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE) for _ in range(2)]
     try:
         for loop in loops:
             assert loop.stdout.read(2) == b"go"
-        available = threads.cpus()
-        idle = threads.idle_cpus()
-        assert idle <= max(0.0, available - 2) + 0.5, idle
-        assert threads.trainer_threads(idle, available) <= max(1, available - 1)
+        yield
     finally:
         for loop in loops:
             loop.kill()
             loop.wait()
+
+
+def test_busy_processes_leave_the_trainer_fewer_threads():
+    """Two processes that spin (started, and spinning, before the trainer looks) take two CPUs' worth of time."""
+    with two_busy_processes():
+        available = threads.cpus()
+        idle = threads.idle_cpus()
+        assert idle <= max(0.0, available - 2) + 0.5, idle
+        assert threads.trainer_threads(idle, available) <= max(1, available - 1)
 
 
 def test_the_trainers_own_work_is_not_other_work(monkeypatch):
@@ -223,19 +231,11 @@ def test_load_that_starts_while_the_trainer_works_leaves_it_fewer_threads(monkey
     """Its own computing does not hide two busy processes that start after its first look."""
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)         # spinning threads: they follow the load
     follow = threads.FollowTheLoad(every=0.5)                     # its first look: before the load
-    spin = "import sys; sys.stdout.write('go'); sys.stdout.flush()\nwhile True: pass"
-    loops = [subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE) for _ in range(2)]
-    try:
-        for loop in loops:
-            assert loop.stdout.read(2) == b"go"
+    with two_busy_processes():
         started = time.monotonic()
         while time.monotonic() - started < follow.every:
             pass                                    # the trainer's own work
         assert follow(step=7) <= max(1, follow.available - 1), follow.idle
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
 
 
 def test_training_takes_the_threads_it_is_given_at_each_step():
