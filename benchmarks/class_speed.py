@@ -79,7 +79,7 @@ def train_speed(env: dict, load_after: float | None = None) -> float:
     after its training does (the trainer prints "training on" just before it starts)."""
     trainer = subprocess.Popen([sys.executable, "-m", "grader", "train", "batch_norm", "--epochs", "1", "--quiet",
                                 "--no-download", "--device", "cpu"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.STDOUT, text=True)     # one pipe: it cannot fill unread
     loops, lines = [], []
     try:
         for line in trainer.stdout:
@@ -87,14 +87,13 @@ def train_speed(env: dict, load_after: float | None = None) -> float:
             if load_after is not None and not loops and line.startswith("training on"):
                 time.sleep(load_after)
                 loops = busy()
-        error = trainer.stderr.read()
         trainer.wait()
     finally:
         stop(loops)
     stdout = "".join(lines)
     found = re.search(r"([\d.]+) examples/sec", stdout)
     if trainer.returncode != 0 or not found:
-        raise SystemExit(f"grader train failed:\n{stdout}\n{error}")
+        raise SystemExit(f"grader train failed:\n{stdout}")
     return float(found.group(1))
 
 
