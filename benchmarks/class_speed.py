@@ -71,7 +71,7 @@ def clean_env(**extra) -> dict:
 # -- 1. training ------------------------------------------------------------------------------
 
 LATE = 2.0          # seconds of training before the busy loops of the "load starts later" condition start
-CONDITIONS = ("quiet", "beside 2 busy loops", f"busy loops from {LATE:g} s in")
+QUIET, LOADED, LATE_LOAD = CONDITIONS = ("quiet", "beside 2 busy loops", f"busy loops from {LATE:g} s in")
 
 
 def train_speed(env: dict, load_after: float | None = None) -> float:
@@ -114,10 +114,10 @@ def training(rounds: int) -> dict:
     for number in range(rounds):
         order = list(settings) if number % 2 == 0 else list(reversed(settings))   # drift falls on both alike
         for condition in CONDITIONS:
-            loops = busy() if condition == CONDITIONS[1] else []
+            loops = busy() if condition == LOADED else []
             try:
                 for name in order:
-                    late = LATE if condition == CONDITIONS[2] else None
+                    late = LATE if condition == LATE_LOAD else None
                     cells.setdefault((name, condition), []).append(train_speed(settings[name], late))
             finally:
                 stop(loops)
@@ -129,9 +129,9 @@ def training(rounds: int) -> dict:
         print(f"   {name:<17} quiet {quiet:>8,.0f}   beside two busy loops {loaded:>8,.0f} "
               f"(loaded/quiet {loaded / quiet:.2f})   busy loops from {LATE:g} s in {late:>8,.0f} "
               f"({late / quiet:.2f})")
-    ratio = median[("kit", "quiet")] / median[("libgomp defaults", "quiet")]
+    ratio = median[("kit", QUIET)] / median[("libgomp defaults", QUIET)]
     print(f"   kit quiet / libgomp defaults quiet: {ratio:.2f} (target >= 0.9); kit loaded/quiet: "
-          f"{median[('kit', CONDITIONS[1])] / median[('kit', 'quiet')]:.2f} (target >= 0.45); "
+          f"{median[('kit', LOADED)] / median[('kit', QUIET)]:.2f} (target >= 0.45); "
           f"load average now {load()}")
     return {f"{n}|{c}": v for (n, c), v in cells.items()}
 

@@ -230,12 +230,17 @@ def test_the_trainer_looks_again_while_it_trains(monkeypatch):
 def test_load_that_starts_while_the_trainer_works_leaves_it_fewer_threads(monkeypatch):
     """Its own computing does not hide two busy processes that start after its first look."""
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)         # spinning threads: they follow the load
-    follow = threads.FollowTheLoad(every=0.5)                     # its first look: before the load
+    threads.first_look()                                          # looked at (once a process) before the load
+    seen, look = [], threads.IdleCpus.look
+    monkeypatch.setattr(threads.IdleCpus, "look", lambda self: seen.append(look(self)) or seen[-1])
+    follow = threads.FollowTheLoad(every=0.5)
     with two_busy_processes():
         started = time.monotonic()
         while time.monotonic() - started < follow.every:
             pass                                    # the trainer's own work
-        assert follow(step=7) <= max(1, follow.available - 1), follow.idle
+        threads_now = follow(step=7)
+    assert len(seen) == 1 and seen[0] < follow.available - 0.5, seen     # the look while it trained saw the load
+    assert threads_now == threads.trainer_threads(seen[0], follow.available) <= max(1, follow.available - 1)
 
 
 def test_training_takes_the_threads_it_is_given_at_each_step():
