@@ -18,7 +18,7 @@ COMMANDS = {
     "stubs": ("grader.stubgen", "regenerate exercises/ from solutions/ (or --check that they agree)"),
     "grade": ("grader.grade", "grade a submission folder with the hidden checks"),
     "train": ("grader.train", "train a network on Fashion-MNIST"),
-    "nbgrader": ("grader.course", "create or refresh an nbgrader course directory"),
+    "nbgrader": ("grader.jupyter.course", "create or refresh an nbgrader course directory"),
     "release": ("grader.release", "write the student bundle"),
     "batch": ("grader.batch", "grade a whole class"),
     "merge": ("grader.merge", "merge the folders of batch --shard runs into one class"),

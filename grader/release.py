@@ -187,6 +187,25 @@ def bundle_pyproject(requirements: list[str]) -> str:
             f'filterwarnings = ["ignore:Failed to initialize NumPy:UserWarning"]\n')
 
 
+NOTEBOOK_ENTRY = "from grader.jupyter.cells import hidden_check, visible_tests\n"   # what course notebooks import
+
+
+def student_package(visible_tests: list[str] | None = None) -> dict[str, str]:
+    """Relative path -> text of the student package ``d2lkit``: the ``grader`` modules that the
+    visible tests and the course notebooks' cells import (``grader.jupyter.cells``), and nothing else."""
+    if visible_tests is None:
+        exercises = ROOT / "exercises"
+        visible_tests = [p.read_text(encoding="utf-8") for p in sorted(exercises.glob("test_*.py"))
+                         + [exercises / "conftest.py"]]
+    files = {bundle_path(name): rewrite_imports(module_path(name).read_text(encoding="utf-8"))
+             for name in import_closure(list(visible_tests) + [NOTEBOOK_ENTRY])}
+    files[f"{BUNDLE_PACKAGE}/__init__.py"] = (
+        '"""Helpers of the visible tests: the book\'s tables (spec), building models on the meta\n'
+        'device (build), readable messages (report), the checks themselves (visible) and what the\n'
+        'cells of the course notebooks call (jupyter.cells)."""\n')
+    return files
+
+
 def bundle_files() -> dict[str, str]:
     """Relative path -> text of every file of the bundle."""
     exercises = ROOT / "exercises"
@@ -199,11 +218,7 @@ def bundle_files() -> dict[str, str]:
         files[f"exercises/{module}.py"] = text
     for name, text in sources.items():
         files[f"exercises/{name}"] = rewrite_imports(text)
-    for name in import_closure(list(sources.values())):
-        files[bundle_path(name)] = rewrite_imports(module_path(name).read_text(encoding="utf-8"))
-    files[f"{BUNDLE_PACKAGE}/__init__.py"] = (
-        '"""Helpers of the visible tests: the book\'s tables (spec), building models on the meta\n'
-        'device (build), readable messages (report) and the checks themselves (visible)."""\n')
+    files.update(student_package(list(sources.values())))
     requirements = pinned(STUDENT_REQUIREMENTS)
     files["requirements.txt"] = "".join(f"{r}\n" for r in requirements)
     files["pyproject.toml"] = bundle_pyproject(requirements)

@@ -3,8 +3,8 @@
 Writes ``COURSE_DIR/nbgrader_config.py`` and one notebook per module under
 ``COURSE_DIR/source/<assignment>/``, generated from ``solutions/`` and
 ``grader/spec.py`` (never edit them by hand: re-run the command), and
-installs the Jupyter kernel the course pins (``ipykernel install
---sys-prefix``, in this environment, which has the grader installed).
+installs the course's Jupyter kernel (``grader.jupyter.kernel``) in this
+environment, which has the grader installed.
 
 A notebook holds the book's explanation of the network (Chinese, as in the
 book, with the English summary of the solution's docstring), the module as
@@ -13,34 +13,33 @@ function or class, with ``### BEGIN SOLUTION`` / ``### END SOLUTION``
 exactly where ``exercises/`` has its stubs), a locked visible-test cell
 after each answer cell (the checks of ``exercises/test_<module>.py``), and
 at the end one locked, hidden grade cell per check kind worth that kind's
-points in ``grader.checking.points.POINTS``. The cells call ``grader.notebook``.
+points in ``grader.checking.points.POINTS``.
 
-The grader is not copied into the course: the grading environment imports
-it as the installed package (``pip install -e .``), so nothing of it ships
-with ``nbgrader generate_assignment``.
+The cells import the student package ``d2lkit`` (``d2lkit.jupyter.cells``),
+as a student's own environment has it (``python -m grader release``); the
+course's kernel gives it to them, never the kit's ``grader``. The grade cells
+grade nothing in the kernel: ``grader.jupyter.execute.KitExecute`` grades
+them outside it.
 """
 from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-from . import editions, stubgen
-from .notebook import child_budget, tag_line
-from .options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
-from .spec import NETWORKS
+from .. import editions, stubgen
+from ..options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
+from ..spec import NETWORKS
+from .cells import tag_line
+from .execute import GENERATOR
+from .kernel import KERNEL_DISPLAY, KERNEL_NAME, install_kernelspec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SOLUTIONS = ROOT / "solutions"
 BOOK_TEXT = ROOT / "tests" / "data" / "d2l_zh_modern_cnns.txt"
-KERNEL_NAME = "d2l-cnn-kit"
-KERNEL_DISPLAY = "Python 3 (d2l CNN kit)"
 DEFAULT_ASSIGNMENT = "modern_cnns"
-GENERATOR = "d2l-cnn-kit"          # notebook metadata key: which notebooks this command owns
 BEGIN, END = stubgen.BEGIN, stubgen.END
 KEEP_BEGIN, KEEP_END = "### KEEP-BEGIN-SOLUTION", "### KEEP-END-SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE / 在此编写你的代码\n"
@@ -235,7 +234,7 @@ def has_visible_tests(module: str, name: str) -> bool:
 def visible_source(module: str, name: str, timeout: float) -> str:
     what = display_call(name, module)
     return (f"# Visible tests of {what} (as in exercises/test_{module}.py) / {what} 的公开测试\n"
-            "from grader.notebook import visible_tests\n"
+            "from d2lkit.jupyter.cells import visible_tests\n"
             f"visible_tests({module!r}, {name!r}, timeout={timeout:g})")
 
 
@@ -248,7 +247,7 @@ def hidden_source(module: str, kind: str, points: float, options: dict) -> str:
             "They run when your notebook is graded.\n"
             f"# 隐藏测试：{chinese}（{points:g} 分），评分时运行。\n"
             "### BEGIN HIDDEN TESTS\n"
-            "from grader.notebook import hidden_check\n"
+            "from d2lkit.jupyter.cells import hidden_check\n"
             f"hidden_check({module!r}, {kind!r}, {args})\n"
             "### END HIDDEN TESTS")
 
@@ -257,7 +256,7 @@ def build_notebook(module: str, hidden_kinds: list[str], options: dict, prose: l
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    from .checking.points import POINTS
+    from ..checking.points import POINTS
     docstring, parts = module_parts(module)
     total = len(parts)
     cells = [new_markdown_cell(intro_markdown(module, docstring, prose, hidden_kinds, POINTS[module]),
@@ -296,11 +295,15 @@ def build_notebook(module: str, hidden_kinds: list[str], options: dict, prose: l
 # -- nbgrader's configuration ---------------------------------------------------------------
 
 def cell_timeouts(options: dict) -> dict[str, int]:
-    """Seconds nbgrader waits for one cell: ordinary cells (answers, visible tests: their time
-    budget plus start-up), the first hidden cell of a notebook (it grades every kind), training."""
-    t = options["timeout"]
-    return {"cell": int(t + 60), "grade": int(child_budget(t, False, 0) + 30),
-            "train": int(child_budget(t, True, options["train_timeout"]) + 30)}
+    """Seconds the kernel may take: one cell (answers and visible tests: their time budget plus
+    start-up; the grade cells do nothing in the kernel) and the whole notebook (every cell of the
+    instructor's version at most, and as many again for the student's own cells, up to the cap)."""
+    cell = int(options["timeout"] + 60)
+    return {"cell": cell, "notebook": min(NOTEBOOK_CELLS * cell, NOTEBOOK_CAP)}
+
+
+NOTEBOOK_CELLS = 12          # a course notebook has at most 7 code cells before its grade cells
+NOTEBOOK_CAP = 1800
 
 
 CONFIG = '''\
@@ -311,21 +314,27 @@ rewrites this file. Put your own settings (course_id, exchange, ...) in
 nbgrader_config_local.py next to it: it is loaded last and never touched.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
 
-from grader.course import KitExecute
+from grader.jupyter.execute import KitExecute
+from grader.jupyter.submitted import KitNotebookExporter, RebuildFromSource
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "d2l_cnn"
 
-# The kernel: the one `python -m grader nbgrader` installed (ipykernel install --sys-prefix) in
-# the environment that has the grader, whatever kernelspec a submitted notebook names.
+# A submission is read whatever it holds, and only its answer cells' text is kept: the notebook
+# is rebuilt on the instructor's version in source/ (ids, order, types, metadata) before nbgrader
+# looks at it, so no notebook can stop the class or change how it is graded.
+c.Autograde.exporter_class = KitNotebookExporter
+c.Autograde.sanitize_preprocessors = [RebuildFromSource, ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
+
+# The kernel: the course's ({kernel!r}, installed by `python -m grader nbgrader`), run in a sandbox
+# by KitExecute whatever kernel a notebook names. No history file; one-line error messages; files
+# next to the notebook cannot shadow modules; library warnings filtered at kernel start.
 c.Execute.kernel_name = {kernel!r}
-# No history file; one-line error messages (no frames of library code); files handed in next
-# to the notebook cannot shadow modules (no `grader.py` or `torch.py` from the kernel's working
-# folder); library warnings filtered at kernel start, so that no warning on stderr zeroes a
-# grade cell.
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
     "--InteractiveShell.xmode=Minimal",
@@ -333,24 +342,14 @@ c.Execute.extra_arguments = [
     "--IPKernelApp.exec_lines=import warnings; warnings.simplefilter('ignore')",
 ]
 
-# Seconds per cell. The first hidden cell of a notebook grades all kinds of the network in a
-# sandbox ({timeout:g} s for the student's code, as much again for the reference, plus start-up);
-# the training cell also trains ({train_timeout:g} s, up to {train_cap}x that on a busy machine); every other cell gets {cell} s.
-CELL_TIMEOUT, GRADE_TIMEOUT, TRAIN_TIMEOUT = {cell}, {grade}, {train}
+# Seconds: one cell, and the whole notebook in its kernel. The grade cells are graded outside the
+# kernel afterwards ({timeout:g} s for the student's code, as much again for the reference, plus
+# start-up; the training check {train_timeout:g} s, up to {train_cap}x that on a busy machine).
+c.Execute.timeout = {cell}
+c.KitExecute.notebook_timeout = {notebook}
 
-
-def cell_timeout(cell, cell_s=CELL_TIMEOUT, grade_s=GRADE_TIMEOUT, train_s=TRAIN_TIMEOUT):
-    source = getattr(cell, "source", cell)
-    if "hidden_check(" in source:
-        return train_s if "'training'" in source else grade_s
-    return cell_s
-
-
-c.Execute.timeout = CELL_TIMEOUT
-c.Execute.timeout_func = cell_timeout
-
-# Autograde as nbgrader does, except that a notebook whose kernel died (os._exit, a crash, the
-# kernel killed for memory) still gets its row: every cell that could not run scores 0.
+# Autograde as nbgrader does, with the kit's Execute: the kernel sandboxed, then every grade cell
+# graded by the kit outside it (a kernel that died still leaves its row, its cells at 0).
 c.Autograde.autograde_preprocessors = [KitExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
@@ -371,137 +370,9 @@ def config_text(options: dict, args: str) -> str:
                          train_timeout=options["train_timeout"], train_cap=TRAIN_BUDGET_CAP, **times)
 
 
-def __getattr__(name):
-    """``KitExecute`` is built on first use, so that ``python -m grader`` does not import nbgrader."""
-    if name == "KitExecute":
-        globals()["KitExecute"] = kit_execute_class()
-        return globals()["KitExecute"]
-    raise AttributeError(name)
-
-
-def kit_execute_class():
-    from nbclient.exceptions import DeadKernelError
-    from nbformat.v4 import new_output
-    from nbgrader.preprocessors import Execute
-
-    from .notebook import REGRADE_ENV
-
-    class KitExecute(Execute):
-        """nbgrader's Execute, then every grade cell graded again outside the kernel (``regrade``).
-
-        The kernel runs the student's code, so whatever its grade cells print could be forged by it;
-        their outputs are replaced by a grading of the notebook's module cells in a fresh process.
-        When the kernel dies, every code cell that did not run gets an error output, so that its
-        grade cells score 0 and the notebook keeps its row in the gradebook."""
-
-        def preprocess(self, nb, resources=None, km=None):
-            previous = os.environ.get(REGRADE_ENV)
-            os.environ[REGRADE_ENV] = "1"          # the kernel inherits it: its grade cells only say so
-            try:
-                nb, resources = super().preprocess(nb, resources, km=km)
-            except DeadKernelError:
-                self.log.warning("The kernel died while running %s: the cells that did not run score 0",
-                                 (resources or {}).get("unique_key", "a notebook"))
-                nb = getattr(self, "nb", None) or nb
-                resources = resources if resources is not None else getattr(self, "resources", {})
-                mark_cells_not_run(nb, new_output)
-            finally:
-                if previous is None:
-                    os.environ.pop(REGRADE_ENV, None)
-                else:
-                    os.environ[REGRADE_ENV] = previous
-            count = regrade(nb)
-            self.log.info("Graded %d grade cell(s) again outside the kernel", count)
-            return nb, resources
-
-    return KitExecute
-
-
-def mark_cells_not_run(nb, new_output) -> None:
-    first = True
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell.get("execution_count") is not None:
-            continue
-        if first:
-            text = ("The notebook's Python process ended while this cell ran (os._exit, exit(), "
-                    "a crash, or too much memory); no cell after it could run.\n"
-                    "运行此单元时笔记本的 Python 进程终止（os._exit、exit()、崩溃或内存不足），"
-                    "之后的单元都无法运行。")
-            first = False
-        else:
-            text = ("Not run: the notebook's Python process had ended (see the first cell "
-                    "marked KernelDied above). 0 points.\n未运行：笔记本的 Python 进程已终止。0 分。")
-        cell.outputs = list(cell.get("outputs", [])) + [new_output(
-            "error", ename="KernelDied", evalue=text.splitlines()[0], traceback=text.splitlines())]
-
-
-# -- the trusted regrade ----------------------------------------------------------------------
-
-HIDDEN_OPTIONS = ("timeout", "memory_mb", "train_timeout", "device")
-
-
-def hidden_call(source: str) -> tuple[str, str, dict] | None:
-    """(module, kind, options) of a grade cell's ``hidden_check(...)`` call; None if it has none."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "hidden_check":
-            try:
-                args = [ast.literal_eval(a) for a in node.args]
-                options = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
-            except ValueError:
-                return None
-            if len(args) == 2 and all(isinstance(a, str) for a in args) and set(options) <= set(HIDDEN_OPTIONS):
-                return args[0], args[1], options
-            return None
-    return None
-
-
-def trusted_outputs(text: str, score, execution_count) -> list:
-    """The outputs the kernel's ``hidden_check`` would give for (text, score), as nbgrader reads them."""
-    from nbformat.v4 import new_output
-    if score == 0:
-        lines = text.splitlines() or [""]
-        return [new_output("error", ename="CheckFailed", evalue=lines[0], traceback=lines)]
-    outputs = [new_output("stream", name="stdout", text=text + "\n")]
-    if score is not None:
-        outputs.append(new_output("execute_result", data={"text/plain": repr(score)},
-                                  execution_count=execution_count))
-    return outputs
-
-
-def regrade(nb) -> int:
-    """Grade every grade cell of ``nb`` that ran again, from the notebook's own cells, outside the kernel.
-
-    The student's module is assembled from the code cells that ran, in order (what the kernel
-    ran: autograde executes each cell once, top to bottom), exactly as the kernel assembles it
-    from its history; each grade cell's outputs become that grading's. Returns how many cells."""
-    from .notebook import grade_kind, student_module
-    inputs = [c.source for c in nb.cells if c.cell_type == "code" and c.get("execution_count") is not None]
-    count = 0
-    for cell in nb.cells:
-        if (cell.cell_type != "code" or not cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-                or "hidden_check(" not in cell.source or cell.get("execution_count") is None):
-            continue
-        call = hidden_call(cell.source)
-        if call is None:
-            text, score = ("This grade cell cannot be read by the grader: 0 points; tell your instructor.\n"
-                           "评分程序无法读取此评分单元：0 分，请联系老师。"), 0.0
-        else:
-            module, kind, options = call
-            text, score = grade_kind(module, kind, lambda: student_module(module, inputs=inputs), **options)
-        cell.outputs = trusted_outputs(text, score, cell.get("execution_count"))
-        count += 1
-    return count
-
-
-# -- the command ----------------------------------------------------------------------------
-
 def training_kinds(modules, device: str) -> tuple[dict[str, bool], list[str]]:
     """Which modules get a training cell on ``device``, and why the others do not."""
-    from .grade import training_plan_or_reason
+    from ..grade import training_plan_or_reason
     have, notes = {}, []
     for module in modules:
         plan, reason = training_plan_or_reason(module, device)
@@ -511,14 +382,11 @@ def training_kinds(modules, device: str) -> tuple[dict[str, bool], list[str]]:
     return have, notes
 
 
-def install_kernel() -> None:
-    subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
-                    "--display-name", KERNEL_DISPLAY], check=True, stdout=subprocess.DEVNULL)
-
+# -- the command ----------------------------------------------------------------------------
 
 def write_course(course: Path, assignment: str, modules, options: dict, args: str = "") -> list[Path]:
     """Write the config and the notebooks; return what was written (the kernel is installed apart)."""
-    from .checking.points import KINDS
+    from ..checking.points import KINDS
     course.mkdir(parents=True, exist_ok=True)
     folder = course / "source" / assignment
     folder.mkdir(parents=True, exist_ok=True)
@@ -559,7 +427,7 @@ def configure(parser):
 
 
 def main(args) -> int:
-    from .sandbox import Limits
+    from ..sandbox import Limits
     modules = selected_modules(args.only, "nbgrader")
     if modules is None:
         return 2
@@ -580,12 +448,18 @@ def main(args) -> int:
     course = Path(args.course)
     try:
         written = write_course(course, args.assignment, modules, options, " ".join(given))
-        install_kernel()
-    except (OSError, subprocess.CalledProcessError) as error:
+        install_kernelspec()
+    except (OSError, ValueError) as error:
         print(f"nbgrader: {error}", file=sys.stderr)
         return 2
     for path in written:
         print(f"wrote {path}")
     print(f"installed the Jupyter kernel {KERNEL_NAME!r} ({sys.executable})")
+    from .kernel import sandbox_unavailable
+    why = sandbox_unavailable()
+    if why:
+        print(f"nbgrader: warning: the notebooks' kernel cannot be sandboxed on this machine ({why}); "
+              "nbgrader autograde will grade every notebook without running it (the grades are the same, "
+              "the feedback has no outputs of the students' cells)", file=sys.stderr)
     print(f"next: cd {course} && nbgrader generate_assignment {args.assignment}")
     return 0
