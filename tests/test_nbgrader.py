@@ -11,7 +11,7 @@ generate_feedback``. The students: the solution; the untouched release; an
 invisible mutant of ``tests/corpus/mutants.py`` (right shapes and parameter
 counts, wrong network); that mutant with every locked cell edited to
 ``pass``, one hidden grade cell deleted and a fake ``grader`` package handed in; the mutant whose
-answer cell also replaces ``grader.notebook.hidden_check`` in the kernel (a forger); an endless loop
+answer cell also replaces ``d2lkit.jupyter.cells.hidden_check`` in the kernel (a forger); an endless loop
 in ``lenet()``; ``os._exit(0)`` in the answer cell (the kernel dies).
 """
 from __future__ import annotations
@@ -28,7 +28,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import course, notebook, visible
+from grader import visible
+from grader.jupyter import cells, course, regrade
 from grader.checking.points import KINDS, POINTS
 from grader.spec import ALL_MODULES, MODULES, NETWORKS
 
@@ -51,7 +52,7 @@ def prose():
 
 
 def module_cells(nb) -> list[str]:
-    return [c.source for c in nb.cells if c.cell_type == "code" and notebook.TAG.match(c.source)]
+    return [c.source for c in nb.cells if c.cell_type == "code" and cells.TAG.match(c.source)]
 
 
 @pytest.mark.parametrize("module", ALL_MODULES)
@@ -81,7 +82,7 @@ def test_notebook_matches_solution_spec_and_points(module, prose, tmp_path):
     for paragraph in prose[module]:
         assert paragraph in intro
     # the module cells, run as the kernel would run them, give a module that passes the visible tests
-    assembled = notebook.assemble(module, module_cells(nb))
+    assembled = cells.assemble(module, module_cells(nb))
     assert not assembled.missing
     (tmp_path / f"{module}.py").write_text(assembled.source, encoding="utf-8")
     for case in visible.cases(module):
@@ -100,24 +101,39 @@ def test_config_is_valid_python_with_the_traps_handled():
     text = course.config_text(OPTIONS, "COURSE")
     compile(text, "nbgrader_config.py", "exec")
     for needed in ("c.Execute.kernel_name = 'd2l-cnn-kit'", "--InteractiveShell.xmode=Minimal", "ignore_cwd=True",
-                   "warnings.simplefilter('ignore')", "ClearHiddenTests", "c.Execute.timeout_func",
-                   "KitExecute"):
+                   "warnings.simplefilter('ignore')", "ClearHiddenTests", "KitExecute", "KitNotebookExporter",
+                   "RebuildFromSource"):
         assert needed in text
+    assert "timeout_func" not in text          # no cell's time limit is read from a cell's text
     times = course.cell_timeouts(OPTIONS)
-    assert times["cell"] < times["grade"] < times["train"]
-    assert times["grade"] > notebook.child_budget(60, False, 0)
-    assert times["train"] > notebook.child_budget(60, True, 300)
+    assert times["cell"] < times["notebook"] <= course.NOTEBOOK_CAP
     from traitlets.config import Config
     config = Config()
     namespace = {"get_config": lambda: config, "load_subconfig": lambda name: None}
     exec(compile(text, "nbgrader_config.py", "exec"), namespace)
-    timeout = config.Execute.timeout_func
-    for kind, expected in (("structure", times["grade"]), ("training", times["train"])):
-        cell = nbformat.v4.new_code_cell(course.hidden_source("lenet", kind, 1, OPTIONS))
-        assert timeout(cell) == expected
-    assert timeout(nbformat.v4.new_code_cell("# Hidden tests: ...")) == times["cell"]      # as released
     assert config.Execute.kernel_name == course.KERNEL_NAME
+    assert config.Execute.timeout == times["cell"] and config.KitExecute.notebook_timeout == times["notebook"]
     assert config.Autograde.autograde_preprocessors[0].__name__ == "KitExecute"
+    assert config.Autograde.sanitize_preprocessors[0].__name__ == "RebuildFromSource"
+    assert config.Autograde.exporter_class.__name__ == "KitNotebookExporter"
+
+
+def test_no_student_text_chooses_a_time_limit():
+    """Every cell gets the configured limit, a grade cell's text or a comment naming training included,
+    and no cell runs past the notebook's budget."""
+    from traitlets.config import Config
+    from grader.jupyter.execute import KitExecute
+    config = Config()
+    config.Execute.timeout = 75
+    config.KitExecute.notebook_timeout = 600
+    execute = KitExecute(config=config)
+    execute.deadline = time.monotonic() + 600
+    sources = ["pass", course.hidden_source("lenet", "training", 1, OPTIONS),
+               "# hidden_check('lenet', 'training')\nimport time; time.sleep(1000)",
+               "'training' # hidden_check( " * 50]
+    assert {execute._get_timeout(nbformat.v4.new_code_cell(s)) for s in sources} == {75}
+    execute.deadline = time.monotonic() + 20
+    assert execute._get_timeout(nbformat.v4.new_code_cell(sources[2])) <= 20
 
 
 def fake_report(*results):
@@ -127,72 +143,74 @@ def fake_report(*results):
                         for n, (kind, points, status) in enumerate(results)]}
 
 
-def test_hidden_check_scoring(monkeypatch, capsys):
-    cells = [notebook.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
-             notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    pass"]
-    monkeypatch.setattr(notebook, "kernel_inputs", lambda: cells)
+def test_grade_kind_scoring(monkeypatch):
+    sources = [cells.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
+               cells.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    pass"]
+    student = lambda: regrade.module_from_cells("lenet", sources)      # noqa: E731
     report = fake_report(("structure", 1.5, "passed"), ("structure", 1.5, "failed"), ("shapes", 2, "passed"),
                          ("behaviour", 1, "failed"), ("behaviour", 1, "failed"),
                          ("training", 0, "skipped"))
     calls = []
-    monkeypatch.setattr(notebook, "grade_in_child", lambda *args: calls.append(args) or report)
-    monkeypatch.setattr(notebook, "REPORTS", {})
-    assert notebook.hidden_check("lenet", "shapes") is None                       # full points
-    assert "✓ check 2" in capsys.readouterr().out
-    assert notebook.hidden_check("lenet", "structure") == 1.5                     # partial credit
-    out = capsys.readouterr().out
-    assert "1.5 / 3 points" in out and "(cell [lenet.py 2/2], line 2)" in out
-    with pytest.raises(notebook.CheckFailed) as zero:                             # nothing earned: raises
-        notebook.hidden_check("lenet", "behaviour")
-    assert "0 / 2 points" in str(zero.value) and "expected X, found Y" in str(zero.value)
-    assert len(calls) == 1                                                        # graded once, cached
-    with pytest.raises(notebook.CheckFailed, match="could not run on the grading machine"):
-        notebook.hidden_check("lenet", "training")
-    assert len(calls) == 2 and calls[1][2] is True                                # training: its own run
-    monkeypatch.setattr(notebook, "grade_in_child", lambda *args: {"broken": "no reference"})
-    cells[1] += "\n# edited"
-    with pytest.raises(notebook.CheckFailed, match="the grader could not run: no reference"):
-        notebook.hidden_check("lenet", "shapes")
-    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(regrade, "grade_in_child", lambda *args: calls.append(args) or report)
+    monkeypatch.setattr(regrade, "REPORTS", {})
+    text, score = regrade.grade_kind("lenet", "shapes", student)
+    assert score is None and "✓ check 2" in text                                   # full points
+    text, score = regrade.grade_kind("lenet", "structure", student)
+    assert score == 1.5 and "1.5 / 3 points" in text and "(cell [lenet.py 2/2], line 2)" in text   # partial
+    text, score = regrade.grade_kind("lenet", "behaviour", student)
+    assert score == 0 and "0 / 2 points" in text and "expected X, found Y" in text  # nothing earned
+    assert len(calls) == 1                                                          # graded once, kept
+    text, score = regrade.grade_kind("lenet", "training", student)
+    assert score == 0 and "could not run on the grading machine" in text
+    assert len(calls) == 2 and calls[1][2] is True                                  # training: its own run
+    monkeypatch.setattr(regrade, "grade_in_child", lambda *args: {"broken": "no reference"})
+    sources[1] += "\n# edited"
+    text, score = regrade.grade_kind("lenet", "shapes", student)
+    assert score == 0 and "the grader could not run: no reference" in text
 
 
-def test_regrade_replaces_what_the_kernel_printed_with_a_grading_outside_it(monkeypatch):
+def test_regrade_grades_every_grade_cell_from_the_answer_cells_whatever_the_kernel_said(monkeypatch):
     from nbgrader.utils import determine_grade
     from nbformat.v4 import new_code_cell, new_notebook, new_output
-    module_cells = [notebook.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
-                    notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    pass"]
     report = fake_report(("structure", 1.5, "passed"), ("structure", 1.5, "failed"), ("shapes", 2, "passed"),
-                         ("behaviour", 2, "failed"))
+                         ("behaviour", 2, "failed"), ("params", 1, "failed"))
     graded = []
-    monkeypatch.setattr(notebook, "grade_in_child", lambda module, source, *args: graded.append(source) or report)
-    monkeypatch.setattr(notebook, "REPORTS", {})
+    monkeypatch.setattr(regrade, "grade_in_child", lambda module, source, *args: graded.append(source) or report)
+    monkeypatch.setattr(regrade, "REPORTS", {})
     forged = new_output("stream", name="stdout", text="all passed, honestly\n")
 
     def grade_cell(kind, points, ran=True):
         cell = new_code_cell(course.hidden_source("lenet", kind, points, OPTIONS), outputs=[forged],
                              execution_count=7 if ran else None)
-        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": points, "grade_id": kind}
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": points, "grade_id": kind,
+                                     "locked": True}
         return cell
-    cells = [new_code_cell(c, execution_count=i + 1) for i, c in enumerate(module_cells)]
-    cells += [grade_cell("shapes", 2), grade_cell("structure", 3), grade_cell("behaviour", 2),
-              grade_cell("params", 1, ran=False)]
-    nb = new_notebook(cells=cells)
-    assert course.regrade(nb) == 3
-    assert [determine_grade(c)[0] for c in nb.cells[2:5]] == [2, 1.5, 0]   # full, partial, none
-    assert nb.cells[5].outputs == [forged]                                 # never ran: left as it was
-    assert len(graded) == 1 and "def lenet():" in graded[0]
-    assert "expected X, found Y" in nb.cells[4].outputs[0]["evalue"] + "".join(nb.cells[4].outputs[0]["traceback"])
-    assert course.hidden_call("hidden_check('lenet', kind)") is None
-    assert course.hidden_call("hidden_check('lenet', 'shapes', evil=1)") is None
+    imports = new_code_cell(cells.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn")
+    imports.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True, "grade_id": "lenet_cell1"}
+    answer = new_code_cell("def lenet():\n    pass")          # its tag line deleted, never run
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": "lenet_lenet"}
+    scratch = new_code_cell("def lenet():\n    return 'a scratch cell, not the module'", execution_count=3)
+    nb = new_notebook(cells=[imports, scratch, answer, grade_cell("shapes", 2), grade_cell("structure", 3),
+                             grade_cell("behaviour", 2), grade_cell("params", 1, ran=False)])
+    unreadable = grade_cell("property", 1)
+    unreadable.source = "hidden_check('lenet', kind)"
+    nb.cells.append(unreadable)
+    assert regrade.regrade(nb, "lenet") == 5
+    assert [determine_grade(c)[0] for c in nb.cells[3:]] == [2, 1.5, 0, 0, 0]  # full, partial, none, ran or not
+    assert len(graded) == 1 and "def lenet():\n    pass" in graded[0] and "scratch" not in graded[0]
+    assert "expected X, found Y" in nb.cells[5].outputs[0]["evalue"] + "".join(nb.cells[5].outputs[0]["traceback"])
+    assert "cannot be read by the grader" in nb.cells[7].outputs[0]["evalue"]
+    assert regrade.hidden_call("hidden_check('lenet', kind)") is None
+    assert regrade.hidden_call("hidden_check('lenet', 'shapes', evil=1)") is None
 
 
 def test_assemble_takes_the_latest_run_of_each_module_cell():
-    first = notebook.tag_line("vgg", 1, 3, "imports") + "\nfrom torch import nn"
-    old = notebook.tag_line("vgg", 2, 3, "answer") + "\ndef vgg_block():\n    return 1"
-    new = notebook.tag_line("vgg", 2, 3, "answer") + "\ndef vgg_block():\n    return 2"
+    first = cells.tag_line("vgg", 1, 3, "imports") + "\nfrom torch import nn"
+    old = cells.tag_line("vgg", 2, 3, "answer") + "\ndef vgg_block():\n    return 1"
+    new = cells.tag_line("vgg", 2, 3, "answer") + "\ndef vgg_block():\n    return 2"
     untagged = "%time x = 1\ndef vgg(arch):\n    !ls\n    return arch"     # tag line deleted by the student
     scratch = "print(vgg_block())"
-    got = notebook.assemble("vgg", [first, old, scratch, new, untagged, scratch],
+    got = cells.assemble("vgg", [first, old, scratch, new, untagged, scratch],
                             {2: "vgg_block", 3: "vgg"})
     assert not got.missing
     assert "return 2" in got.source and "return 1" not in got.source and "print(" not in got.source
@@ -201,36 +219,36 @@ def test_assemble_takes_the_latest_run_of_each_module_cell():
     compile(got.source, "vgg.py", "exec")
     line = got.source.splitlines().index("    return 2") + 1
     assert got.where(line) == "cell [vgg.py 2/3], line 3"
-    assert notebook.locate_lines(f"at vgg.py line {line}: return 2", "vgg", got) == \
+    assert cells.locate_lines(f"at vgg.py line {line}: return 2", "vgg", got) == \
         f"at vgg.py line {line} (cell [vgg.py 2/3], line 3): return 2"
-    assert notebook.assemble("vgg", [first, scratch], {2: "vgg_block", 3: "vgg"}).missing == [2, 3]
+    assert cells.assemble("vgg", [first, scratch], {2: "vgg_block", 3: "vgg"}).missing == [2, 3]
 
 
 def test_visible_tests_report_failures_without_frames(monkeypatch):
-    cells = [notebook.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
-             notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    return nn.Sequential(nn.Flatten())"]
-    monkeypatch.setattr(notebook, "kernel_inputs", lambda: cells)
-    with pytest.raises(notebook.CheckFailed) as failure:
-        notebook.visible_tests("lenet", "lenet", timeout=30)
+    inputs = [cells.tag_line("lenet", 1, 2, "imports") + "\nfrom torch import nn",
+             cells.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    return nn.Sequential(nn.Flatten())"]
+    monkeypatch.setattr(cells, "kernel_inputs", lambda: inputs)
+    with pytest.raises(cells.CheckFailed) as failure:
+        cells.visible_tests("lenet", "lenet", timeout=30)
     text = "\n".join(failure.value._render_traceback_())
     assert "2 of 2 visible test(s) of lenet failed" in text and "differs from the book" in text
     assert "Traceback" not in text and "grader/" not in text
-    cells[1] = notebook.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    while True:\n        pass"
+    inputs[1] = cells.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    while True:\n        pass"
     started = time.monotonic()
-    with pytest.raises(notebook.CheckFailed, match="timed out"):
-        notebook.visible_tests("lenet", "lenet", timeout=1)
+    with pytest.raises(cells.CheckFailed, match="timed out"):
+        cells.visible_tests("lenet", "lenet", timeout=1)
     assert time.monotonic() - started < 10
 
 
 def test_visible_tests_of_an_early_cell_need_not_wait_for_later_cells(monkeypatch, capsys):
     _, parts = course.module_parts("resnet")
-    cells = [notebook.tag_line("resnet", k, len(parts), "x") + "\n" + code
+    inputs = [cells.tag_line("resnet", k, len(parts), "x") + "\n" + code
              for k, (name, code) in enumerate(parts, start=1)]
-    monkeypatch.setattr(notebook, "kernel_inputs", lambda: cells[:2])       # imports and Residual only
-    notebook.visible_tests("resnet", "Residual")
+    monkeypatch.setattr(cells, "kernel_inputs", lambda: inputs[:2])       # imports and Residual only
+    cells.visible_tests("resnet", "Residual")
     assert "All 2 visible test(s) of Residual passed" in capsys.readouterr().out
-    with pytest.raises(notebook.CheckFailed, match=r"\[resnet.py 3/4\]"):
-        notebook.visible_tests("resnet", "resnet_block")
+    with pytest.raises(cells.CheckFailed, match=r"\[resnet.py 3/4\]"):
+        cells.visible_tests("resnet", "resnet_block")
 
 
 def test_command_rejects_unknown_modules(tmp_path):
@@ -283,7 +301,7 @@ def invisible_mutant():
     return next((m for m in candidates if m.id == "lenet-flatten-mixes-batch"), candidates[0])
 
 
-FORGERY = ("import grader.notebook as kit\n"             # (spelt so that the feedback test's word stays unique)
+FORGERY = ("import d2lkit.jupyter.cells as kit\n"       # (spelt so that the feedback test's word stays unique)
            "setattr(kit, 'hidden_' + 'check', lambda *args, **kwargs: print('all passed'))   # every grade cell 'passes'")
 
 
@@ -315,6 +333,77 @@ def submissions(release, source) -> dict[str, nbformat.NotebookNode]:
     return subs
 
 
+# A cell of the student's own that makes the kernel answer every grade cell "ok" without running it
+# and with no execution count: the grade cells then have no output (nbgrader's "full points").
+FORGED_COUNT = """\
+kernel = get_ipython().kernel
+original = kernel.do_execute
+async def answer_ok(code, *args, **kwargs):
+    if "hidden_" + "check" in code or "BEGIN HIDDEN" in code:
+        return {"status": "ok", "execution_count": None, "user_expressions": {}, "payload": []}
+    result = original(code, *args, **kwargs)
+    return await result if hasattr(result, "__await__") else result
+kernel.do_execute = answer_ok"""
+
+
+def intrusion(course_dir: Path) -> str:
+    """A cell of the student's own that tries to rewrite the kit and read the instructor's files."""
+    writes = [ROOT / "grader" / "grade.py", ROOT / "solutions" / f"{MODULE}.py", course_dir / "gradebook.db"]
+    reads = [course_dir / "source" / ASSIGNMENT / f"{MODULE}.ipynb", course_dir / "gradebook.db",
+             ROOT / "solutions" / f"{MODULE}.py", course_dir / "submitted" / "perfect" / ASSIGNMENT / f"{MODULE}.ipynb"]
+    # the paths as their parts: the feedback test looks for the kit's folder names in every feedback
+    return ("import os\n"
+            f"for parts in {[p.parts for p in writes]!r}:\n"
+            "    path = os.path.join(*parts)\n"
+            "    try:\n        open(path, 'a').write('# changed by a student')\n        print('WROTE', path)\n"
+            "    except OSError as error:\n        print('could not write', type(error).__name__)\n"
+            f"for parts in {[p.parts for p in reads]!r}:\n"
+            "    path = os.path.join(*parts)\n"
+            "    try:\n        print('READ', open(path, 'rb').read(3000))\n"
+            "    except OSError as error:\n        print('could not read', type(error).__name__)\n"
+            "import glob, os\nprint('FOUND', [p for p in glob.glob('/**/solutions/*.py', recursive=True)])\n"
+            "print('UID', os.getuid())")
+
+
+def hostile(release, source, course_dir: Path) -> dict[str, nbformat.NotebookNode | bytes]:
+    """Notebooks nbgrader itself trusts too much (graded as one class, by one ``nbgrader autograde``)."""
+    subs = {}
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))          # a stub that forges its grade cells
+    nb.cells.insert(1, nbformat.v4.new_code_cell(FORGED_COUNT))
+    subs["forged_count"] = nb
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))          # a stub whose grade cells are skipped
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", []).append("skip-execution")
+    subs["tagged"] = nb
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))          # a stub that attacks the machine
+    nb.cells.insert(1, nbformat.v4.new_code_cell(intrusion(course_dir)))
+    subs["intruder"] = nb
+    subs["bad_json"] = b'{"cells": [ this is not JSON'
+    nb = fill_answers(release, source)                                # correct, metadata of another schema
+    for cell in nb.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata["nbgrader"]["schema_version"] = 99
+    subs["schema"] = nb
+    nb = fill_answers(release, source)                                # correct, one cell copied by mistake
+    copied = nbformat.from_dict(json.loads(json.dumps(answer_cell(nb))))
+    copied.id = "copied-by-the-student"
+    nb.cells.insert(nb.cells.index(answer_cell(nb)), copied)
+    subs["duplicate"] = nb
+    subs["nbformat3"] = nbformat.writes(nbformat.convert(fill_answers(release, source), 3)).encode()
+    return subs
+
+
+HOSTILE = ("forged_count", "tagged", "intruder", "bad_json", "schema", "duplicate", "nbformat3")
+
+
+def kit_digest() -> dict[str, str]:
+    """sha256 of every file of the kit's code and solutions."""
+    import hashlib
+    return {str(path.relative_to(ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in ("grader", "solutions", "exercises") for path in sorted((ROOT / folder).rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts}
+
+
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
     """Run the whole loop once; the tests below read what it left."""
@@ -342,17 +431,29 @@ def loop(tmp_path_factory):
     (fake / "__init__.py").write_text("")
     (fake / "notebook.py").write_text("def hidden_check(*args, **kwargs):\n    return None\n"
                                       "def visible_tests(*args, **kwargs):\n    return None\n")
+    fake = course_dir / "submitted" / "tamper" / ASSIGNMENT / "d2lkit"     # and the student package too
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise SystemExit('a fake d2lkit')\n")
     logs = {}
+    before = kit_digest()
     for student in STUDENTS:
         started = time.monotonic()
         logs[student] = nbgrader(env, course_dir, "autograde", ASSIGNMENT, "--student", student)
         times[f"autograde {student}"] = time.monotonic() - started
+    for student, nb in hostile(release, source, course_dir).items():
+        folder = course_dir / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{MODULE}.ipynb").write_bytes(nb if isinstance(nb, bytes) else nbformat.writes(nb).encode())
+    started = time.monotonic()
+    logs["class"] = nbgrader(env, course_dir, "autograde", ASSIGNMENT)      # the whole class: exit 0
+    times["autograde the hostile ones"] = time.monotonic() - started
+    after = kit_digest()
     started = time.monotonic()
     nbgrader(env, course_dir, "generate_feedback", ASSIGNMENT)
     times["generate_feedback"] = time.monotonic() - started
     nbgrader(env, course_dir, "export")
     print("\n" + "\n".join(f"{name:<24} {seconds:6.1f} s" for name, seconds in times.items()))
-    return {"course": course_dir, "times": times, "logs": logs, "release": release}
+    return {"course": course_dir, "times": times, "logs": logs, "release": release, "kit": (before, after)}
 
 
 @pytest.fixture(scope="module")
@@ -361,7 +462,7 @@ def scores(loop):
     from nbgrader.api import Gradebook
     table = {}
     with Gradebook(f"sqlite:///{loop['course'] / 'gradebook.db'}") as gb:
-        for student in STUDENTS:
+        for student in STUDENTS + HOSTILE:
             nb = gb.find_submission_notebook(MODULE, ASSIGNMENT, student)
             row = {g.name.removeprefix(f"{MODULE}_hidden_"): g.score for g in nb.grades}
             row["total"] = nb.score
@@ -369,7 +470,7 @@ def scores(loop):
     kinds = [k for k in KINDS if k != "training"]
     print("\nstudent    " + " ".join(f"{k:>9}" for k in kinds) + "     total")
     for student, row in table.items():
-        print(f"{student:<10} " + " ".join(f"{row[k]:>9g}" for k in kinds) + f" {row['total']:>9g}")
+        print(f"{student:<12} " + " ".join(f"{row[k]:>9g}" for k in kinds) + f" {row['total']:>9g}")
     return table
 
 
@@ -436,7 +537,7 @@ def test_forging_the_grade_cells_in_the_kernel_changes_nothing(scores, loop):
 def test_endless_loop_scores_zero_in_bounded_time(scores, loop):
     assert scores["loop"]["total"] == 0
     limits = course.cell_timeouts({"timeout": TIMEOUT, "train_timeout": 0})
-    assert loop["times"]["autograde loop"] < limits["cell"] + limits["grade"]
+    assert loop["times"]["autograde loop"] < limits["cell"] + regrade.child_budget(TIMEOUT, False, 0)
     graded = (loop["course"] / "autograded" / "loop" / ASSIGNMENT / f"{MODULE}.ipynb").read_text(encoding="utf-8")
     assert "timed out" in graded
 
@@ -451,7 +552,7 @@ def test_os_exit_gives_a_clear_zero_row(scores, loop):
 
 
 def test_no_grade_cell_wrote_to_stderr(loop):
-    for student in STUDENTS:
+    for student in STUDENTS + HOSTILE:
         nb = nbformat.read(loop["course"] / "autograded" / student / ASSIGNMENT / f"{MODULE}.ipynb", 4)
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade"):
@@ -475,7 +576,7 @@ def grader_source_lines(release) -> set[str]:
 
 def test_feedback_leaks_no_hidden_test_and_no_grader_source(loop):
     feedback = sorted((loop["course"] / "feedback").rglob("*.html"))
-    assert {p.parent.parent.name for p in feedback} == set(STUDENTS)
+    assert {p.parent.parent.name for p in feedback} == set(STUDENTS + HOSTILE)
     hidden = grader_source_lines(loop["release"])
     for path in feedback:
         text = html_text(path)
@@ -498,3 +599,52 @@ def html_text(path: Path) -> str:
 def test_autograde_wall_time(loop):
     for student in STUDENTS:
         assert loop["times"][f"autograde {student}"] < 240, loop["times"]
+
+
+# -- what nbgrader alone would trust -------------------------------------------------------------
+
+def autograded(loop, student) -> str:
+    return (loop["course"] / "autograded" / student / ASSIGNMENT / f"{MODULE}.ipynb").read_text(encoding="utf-8")
+
+
+def test_stubs_score_zero_whatever_their_cells_do(scores):
+    for student in ("untouched", "forged_count", "tagged", "intruder", "bad_json"):
+        assert scores[student]["total"] == 0, (student, scores[student])
+
+
+def test_the_grade_comes_from_the_kits_regrade(loop):
+    assert "Graded 5 grade cell(s) outside the kernel" in loop["logs"]["class"]
+    graded = nbformat.reads(autograded(loop, "forged_count"), 4)
+    for cell in graded.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            assert [o for o in cell.outputs if o.output_type == "error"], cell.outputs     # every grade cell: 0
+
+
+def test_the_kernel_can_neither_change_the_kit_nor_read_the_course(loop):
+    before, after = loop["kit"]
+    assert before == after
+    text = autograded(loop, "intruder")
+    assert "could not write" in text and "could not read" in text
+    assert "WROTE" not in text and "READ" not in text and "FOUND', ['" not in text
+    assert "UID 0" not in text
+    for line in course.solution_regions((ROOT / "solutions" / f"{MODULE}.py").read_text(encoding="utf-8"))[0].splitlines():
+        if len(line.strip()) >= 12:
+            assert line.strip() not in text
+
+
+def test_one_bad_notebook_never_stops_the_class(scores, loop):
+    """One ``nbgrader autograde`` for the whole class: a notebook nbgrader cannot read, one with
+    another schema version, a copied cell, nbformat 3; each gets its honest marks and a note."""
+    perfect = scores["perfect"]["total"]
+    assert {s: scores[s]["total"] for s in ("schema", "duplicate", "nbformat3")} == dict.fromkeys(
+        ("schema", "duplicate", "nbformat3"), perfect)
+    assert scores["bad_json"]["total"] == 0
+    assert "could not be read (the file is not valid JSON" in autograded(loop, "bad_json")
+    assert "appears 2 times: the last one was graded" in autograded(loop, "duplicate")
+
+
+def test_the_maximum_is_the_same_for_every_student(loop):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{loop['course'] / 'gradebook.db'}") as gb:
+        maxima = {s: gb.find_submission_notebook(MODULE, ASSIGNMENT, s).max_score for s in STUDENTS + HOSTILE}
+    assert set(maxima.values()) == {sum(FULL.values())}, maxima
