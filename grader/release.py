@@ -39,6 +39,7 @@ TEMPLATES = PACKAGE / "templates"
 BUNDLE_PACKAGE = "d2lkit"
 MARKER = ".d2l-bundle"                 # marks a folder this command wrote (so --force may clear it)
 STUDENT_REQUIREMENTS = ("torch", "pytest")      # what the visible tests need
+NOTEBOOK_REQUIREMENTS = ("ipykernel", "jupyterlab")   # the course notebooks (no nbgrader: no instructor UI)
 MIN_SOLUTION_LINE = 8                  # shorter solution lines (")", "])") say nothing
 
 
@@ -175,12 +176,15 @@ def student_readme(requirements: list[str]) -> str:
 
 def bundle_pyproject(requirements: list[str]) -> str:
     deps = "".join(f'    "{r}",\n' for r in requirements)
+    notebooks = ", ".join(f'"{r}"' for r in pinned(NOTEBOOK_REQUIREMENTS))
     return (f'# The student bundle of the d2l CNN kit (written by `python -m grader release`).\n'
             f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
             f'[project]\nname = "d2l-cnn-exercises"\nversion = "0.1.0"\n'
             f'description = "Exercises and visible tests for the modern CNNs of Dive into Deep Learning"\n'
             f'requires-python = ">={python_requirement()}"\ndependencies = [\n{deps}]\n\n'
-            f'[tool.setuptools]\npackages = ["{BUNDLE_PACKAGE}"]\n\n'
+            f'[project.optional-dependencies]\n'
+            f'notebooks = [{notebooks}]      # the course notebooks in JupyterLab\n\n'
+            f'[tool.setuptools.packages.find]\ninclude = ["{BUNDLE_PACKAGE}*"]\n\n'
             f'[tool.pytest.ini_options]\npythonpath = ["."]\naddopts = "--strict-markers"\n'
             f'testpaths = ["exercises"]\n'
             # torch does not require numpy, and warns at every run without it (the CPU-only set-up)
