@@ -361,7 +361,8 @@ def intrusion(course_dir: Path) -> str:
             "    path = os.path.join(*parts)\n"
             "    try:\n        print('READ', open(path, 'rb').read(3000))\n"
             "    except OSError as error:\n        print('could not read', type(error).__name__)\n"
-            "import glob, os\nprint('FOUND', [p for p in glob.glob('/**/solutions/*.py', recursive=True)])\n"
+            "import glob\nplaces = ['/work', '/root', '/home', '/tmp', '/srv', '/opt', '/var', os.path.dirname(parts[1])]\n"
+            "print('FOUND', [p for base in places for p in glob.glob(base + '/**/solutions/*.py', recursive=True)])\n"
             "print('UID', os.getuid())")
 
 
@@ -390,10 +391,13 @@ def hostile(release, source, course_dir: Path) -> dict[str, nbformat.NotebookNod
     nb.cells.insert(nb.cells.index(answer_cell(nb)), copied)
     subs["duplicate"] = nb
     subs["nbformat3"] = nbformat.writes(nbformat.convert(fill_answers(release, source), 3)).encode()
+    subs["symlink"] = course_dir / "source" / ASSIGNMENT / f"{MODULE}.ipynb"    # the instructor's, solutions and all
+    subs["bad_timestamp"] = fill_answers(release, source)             # correct, timestamp.txt unreadable
     return subs
 
 
-HOSTILE = ("forged_count", "tagged", "intruder", "bad_json", "schema", "duplicate", "nbformat3")
+HOSTILE = ("forged_count", "tagged", "intruder", "bad_json", "schema", "duplicate", "nbformat3", "symlink",
+           "bad_timestamp")
 
 
 def kit_digest() -> dict[str, str]:
@@ -443,7 +447,11 @@ def loop(tmp_path_factory):
     for student, nb in hostile(release, source, course_dir).items():
         folder = course_dir / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        (folder / f"{MODULE}.ipynb").write_bytes(nb if isinstance(nb, bytes) else nbformat.writes(nb).encode())
+        if isinstance(nb, Path):
+            (folder / f"{MODULE}.ipynb").symlink_to(nb)
+        else:
+            (folder / f"{MODULE}.ipynb").write_bytes(nb if isinstance(nb, bytes) else nbformat.writes(nb).encode())
+    (course_dir / "submitted" / "bad_timestamp" / ASSIGNMENT / "timestamp.txt").write_text("handed in on time!")
     started = time.monotonic()
     logs["class"] = nbgrader(env, course_dir, "autograde", ASSIGNMENT)      # the whole class: exit 0
     times["autograde the hostile ones"] = time.monotonic() - started
@@ -561,13 +569,16 @@ def test_no_grade_cell_wrote_to_stderr(loop):
 
 def grader_source_lines(release) -> set[str]:
     """Lines of grader/ (30 characters or more) that are not also public: in the released notebook
-    (its text is written by grader/course.py), the solutions or the stubs."""
+    (its text is written by grader/jupyter/course.py), the solutions, the stubs or the student package."""
     public = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
     for folder in ("solutions", "exercises"):
         for path in (ROOT / folder).glob("*.py"):
             public |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    from grader.release import student_package
+    for text in student_package().values():                 # what students have anyway (d2lkit)
+        public |= {line.strip() for line in text.splitlines()}
     lines = set()
-    for path in (ROOT / "grader").glob("*.py"):
+    for path in (ROOT / "grader").rglob("*.py"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if len(line.strip()) >= 30 and line.strip() not in public:
                 lines.add(line.strip())
@@ -608,7 +619,7 @@ def autograded(loop, student) -> str:
 
 
 def test_stubs_score_zero_whatever_their_cells_do(scores):
-    for student in ("untouched", "forged_count", "tagged", "intruder", "bad_json"):
+    for student in ("untouched", "forged_count", "tagged", "intruder", "bad_json", "symlink"):
         assert scores[student]["total"] == 0, (student, scores[student])
 
 
@@ -623,10 +634,13 @@ def test_the_grade_comes_from_the_kits_regrade(loop):
 def test_the_kernel_can_neither_change_the_kit_nor_read_the_course(loop):
     before, after = loop["kit"]
     assert before == after
-    text = autograded(loop, "intruder")
-    assert "could not write" in text and "could not read" in text
-    assert "WROTE" not in text and "READ" not in text and "FOUND', ['" not in text
+    graded = nbformat.reads(autograded(loop, "intruder"), 4)
+    cell = next(c for c in graded.cells if "could not write" in c.source)
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    assert "could not write" in text and "could not read" in text, cell.outputs
+    assert "WROTE" not in text and "READ" not in text and "FOUND []" in text
     assert "UID 0" not in text
+    text = autograded(loop, "intruder")
     for line in course.solution_regions((ROOT / "solutions" / f"{MODULE}.py").read_text(encoding="utf-8"))[0].splitlines():
         if len(line.strip()) >= 12:
             assert line.strip() not in text
@@ -634,13 +648,15 @@ def test_the_kernel_can_neither_change_the_kit_nor_read_the_course(loop):
 
 def test_one_bad_notebook_never_stops_the_class(scores, loop):
     """One ``nbgrader autograde`` for the whole class: a notebook nbgrader cannot read, one with
-    another schema version, a copied cell, nbformat 3; each gets its honest marks and a note."""
+    another schema version, a copied cell, nbformat 3, a symbolic link to the instructor's notebook,
+    an unreadable timestamp.txt; each gets its honest marks and a note."""
     perfect = scores["perfect"]["total"]
-    assert {s: scores[s]["total"] for s in ("schema", "duplicate", "nbformat3")} == dict.fromkeys(
-        ("schema", "duplicate", "nbformat3"), perfect)
+    honest = ("schema", "duplicate", "nbformat3", "bad_timestamp")
+    assert {s: scores[s]["total"] for s in honest} == dict.fromkeys(honest, perfect)
     assert scores["bad_json"]["total"] == 0
     assert "could not be read (the file is not valid JSON" in autograded(loop, "bad_json")
     assert "appears 2 times: the last one was graded" in autograded(loop, "duplicate")
+    assert "it is a symbolic link, not a notebook" in autograded(loop, "symlink")
 
 
 def test_the_maximum_is_the_same_for_every_student(loop):

@@ -319,7 +319,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     OverwriteKernelspec, SaveAutoGrades)
 
 from grader.jupyter.execute import KitExecute
-from grader.jupyter.submitted import KitNotebookExporter, RebuildFromSource
+from grader.jupyter.submitted import KitNotebookExporter, RebuildFromSource, repair_timestamp
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "d2l_cnn"
@@ -328,6 +328,7 @@ c.CourseDirectory.course_id = "d2l_cnn"
 # is rebuilt on the instructor's version in source/ (ids, order, types, metadata) before nbgrader
 # looks at it, so no notebook can stop the class or change how it is graded.
 c.Autograde.exporter_class = KitNotebookExporter
+c.Autograde.pre_convert_hook = repair_timestamp        # an unreadable timestamp.txt fails no one
 c.Autograde.sanitize_preprocessors = [RebuildFromSource, ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 

@@ -116,15 +116,18 @@ def regrade(nb, module: str | None = None) -> int:
     ``module``: the kit module the notebook holds (its grade cells name it); the module cells'
     texts are what the notebook holds now, not what the kernel says it ran."""
     sources = [c.get("source", "") for c in module_cells(nb)]
+    grade_cells = [c for c in nb.cells if c.get("cell_type") == "code" and nbgrader_meta(c).get("grade")]
+    calls = [hidden_call(c.get("source", "")) for c in grade_cells]
+    training = next((options for call in calls if call and call[1] == "training" for options in [call[2]]), None)
     count = 0
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code" or not nbgrader_meta(cell).get("grade"):
-            continue
-        call = hidden_call(cell.get("source", ""))
+    for cell, call in zip(grade_cells, calls):
         if call is None or (module is not None and call[0] != module):
             text, score = UNREADABLE, 0.0
         else:
             name, kind, options = call
+            if training is not None:          # one grading with training for every kind, as ``grade`` does
+                options = dict(options, train_timeout=training.get("train_timeout", 300.0),
+                               device=training.get("device", "cpu"), train=True)
             text, score = grade_kind(name, kind, lambda: module_from_cells(name, sources), **options)
         cell.outputs = trusted_outputs(text, score, cell.get("execution_count"))
         count += 1
@@ -134,18 +137,21 @@ def regrade(nb, module: str | None = None) -> int:
 # -- grading one module in a fresh process ---------------------------------------------------
 
 def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory_mb: int = 3072,
-               train_timeout: float = 300.0, device: str = "cpu") -> tuple[str, float | None]:
+               train_timeout: float = 300.0, device: str = "cpu", train: bool | None = None
+               ) -> tuple[str, float | None]:
     """What the grade cell of ``kind`` shows, and its score as nbgrader reads it: None for full
     points, a float strictly between 0 and the cell's points (partial credit), or 0.
 
-    ``student()`` returns the ``Assembled`` module (or raises ``CheckFailed``)."""
+    ``student()`` returns the ``Assembled`` module (or raises ``CheckFailed``). ``train``: grade
+    with the training check (default: only for the training kind); a notebook with a training
+    cell grades every kind in that one run, as ``python -m grader grade`` does."""
     from ..spec import NETWORKS
     title = NETWORKS[module].title
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         try:
             results, max_points = kind_results(module, kind, student(), timeout, memory_mb, train_timeout,
-                                               device)
+                                               device, kind == "training" if train is None else train)
         except CheckFailed as failure:
             message = str(failure)
         except Exception as error:   # a bug here must not print a traceback into the notebook
@@ -172,8 +178,7 @@ def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory
     return text, None
 
 
-def kind_results(module, kind, assembled, timeout, memory_mb, train_timeout, device):
-    train = kind == "training"
+def kind_results(module, kind, assembled, timeout, memory_mb, train_timeout, device, train):
     digest = hashlib.sha256(assembled.source.encode()).hexdigest()
     key = (module, digest, train, timeout, memory_mb, train_timeout if train else None, device if train else None)
     if key not in REPORTS:

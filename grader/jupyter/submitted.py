@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import stat
 
 from .regrade import nbgrader_meta
 
@@ -84,24 +85,58 @@ def read_leniently(raw: bytes) -> tuple[list[dict] | None, str]:
         return None, str(error)
 
 
+def read_file(path: str) -> tuple[bytes, str]:
+    """(bytes, "") or (b"", why not): a regular file only, never through a symbolic link (a link
+    handed in as a notebook could point at the instructor's ``source/``), at most the size cap."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return b"", "it is a symbolic link, not a notebook"
+        if not stat.S_ISREG(info.st_mode):
+            return b"", "it is not a regular file"
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read(MAX_NOTEBOOK_BYTES + 1), ""
+    except OSError as error:
+        return b"", f"it could not be opened ({error.strerror})"
+
+
 def exporter_class():
+    import datetime
+
+    import nbformat
     from nbconvert.exporters import NotebookExporter
+    from nbconvert.exporters.exporter import ResourcesDict
     from nbformat.v4 import new_notebook
 
     class KitNotebookExporter(NotebookExporter):
-        """nbgrader's notebook exporter, reading a submission with ``read_leniently``: what it finds
-        travels in the notebook's metadata to ``RebuildFromSource``, which makes the real notebook."""
+        """nbgrader's notebook exporter, reading a submission with ``read_file`` and ``read_leniently``:
+        what it finds travels in the notebook's metadata to ``RebuildFromSource``, which makes the
+        real notebook."""
+
+        def from_filename(self, filename, resources=None, **kw):
+            resources = resources if resources is not None else ResourcesDict()
+            if not resources.get("metadata"):
+                resources["metadata"] = ResourcesDict()
+            path, base = os.path.split(filename)
+            resources["metadata"].update(name=os.path.splitext(base)[0], path=path, modified_date=
+                                         datetime.datetime.now(datetime.timezone.utc).strftime("%B %d, %Y"))
+            raw, why = read_file(filename)
+            return self.from_bytes(raw, why, resources, **kw)
 
         def from_file(self, file_stream, resources=None, **kw):
             raw = file_stream.read(MAX_NOTEBOOK_BYTES + 1)
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8", "surrogatepass")
-            cells, why = read_leniently(raw)
-            try:
-                import nbformat
-                nb = nbformat.reads(raw.decode("utf-8"), as_version=4) if not why and is_current(raw) else None
-            except Exception:            # noqa: BLE001  (any problem of the file: read it leniently instead)
-                nb = None
+            return self.from_bytes(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw,
+                                   "", resources, **kw)
+
+        def from_bytes(self, raw: bytes, why: str, resources, **kw):
+            cells, why = (None, why) if why else read_leniently(raw)
+            nb = None
+            if not why and is_current(raw):
+                try:
+                    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+                except Exception:            # noqa: BLE001  (any problem of the file: read it leniently instead)
+                    nb = None
             if nb is None:
                 nb = new_notebook()
             nb.metadata[UNREADABLE_KEY] = {"why": why, "cells": cells}
@@ -210,3 +245,34 @@ def __getattr__(name):
         globals()[name] = makers[name]()
         return globals()[name]
     raise AttributeError(name)
+
+
+# -- the submission's folder --------------------------------------------------------------------
+
+def repair_timestamp(assignment=None, student=None, notebooks=()) -> None:
+    """``c.Autograde.pre_convert_hook``: a ``timestamp.txt`` nbgrader cannot parse makes it fail that
+    student (``CourseDirectory`` has no ``fail``). The unreadable file is kept beside as
+    ``timestamp.txt.unreadable`` and replaced by its own modification time, which is when it was
+    collected: the submission is graded, late or not by that time."""
+    from traitlets.config import Application
+    from nbgrader.utils import parse_utc
+    log = Application.instance().log if Application.initialized() else None
+    for folder in sorted({os.path.dirname(os.path.abspath(n)) for n in notebooks}):
+        path = os.path.join(folder, "timestamp.txt")
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(200).strip()
+            if not text:
+                continue
+            parse_utc(text)
+        except (ValueError, OverflowError, OSError):
+            import datetime
+            collected = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+            os.replace(path, path + ".unreadable")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(collected.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+            if log:
+                log.warning("%s could not be read: kept as timestamp.txt.unreadable, the submission "
+                            "is dated by the file's time, %s", path, collected)
