@@ -52,7 +52,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import threads
+from . import escaping, threads
 from .options import add_grading_options, max_train_seconds, readable_folder, selected_modules
 from .progress import progress_bar
 from .spec import MODULES, NETWORKS
@@ -60,6 +60,7 @@ from .spec import MODULES, NETWORKS
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
 SKIP_DIRS = {"__MACOSX", "__pycache__", ".venv", "venv", "env", "site-packages", "node_modules", ".git"}
 MAX_DEPTH = 6                          # how deep a module file may sit in a submission
+MAX_ID_BYTES = 120                     # a student's id (see student_id): a folder name holds 255 bytes
 
 # Zip archives: what an honest submission never needs.
 ZIP_MAX_MEMBERS = 10_000
@@ -114,8 +115,8 @@ def choose(paths: list[tuple[str, ...]], modules) -> tuple[dict[str, tuple[str, 
         if candidates:
             chosen[module] = candidates[0]
             if len(candidates) > 1:
-                notes.append(f"several {module}.py ({', '.join('/'.join(c) for c in candidates[:4])}): "
-                             f"graded {'/'.join(candidates[0])}")
+                notes.append(f"several {module}.py ({', '.join(shown_path(c) for c in candidates[:4])}): "
+                             f"graded {shown_path(candidates[0])}")
     return chosen, notes
 
 
@@ -146,14 +147,19 @@ class ZipRejected(Exception):
 
 def quoted(text, limit: int = 120) -> str:
     """Text from an archive (a member's name, an error that quotes one) made safe to show: escaped, capped."""
-    text = repr(str(text))
+    text = f"'{escaping.name(text)}'"
     return text if len(text) <= limit else text[:limit - 4] + "...'"
 
 
 def plain(text, limit: int = 200) -> str:
     """An error message, which may quote the archive's names: control characters escaped, capped."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    text = escaping.inert(text)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def shown_path(parts) -> str:
+    """A path inside a submission (its parts: names the student chose), as one inert line."""
+    return "/".join(escaping.name(part) for part in parts)
 
 
 def described(error: BaseException) -> str:
@@ -276,7 +282,7 @@ def checked_unpack(handle: zipfile.ZipFile, archive: Path, dest: Path, modules):
     for module, data in contents.items():
         target = dest / f"{module}.py"
         target.write_bytes(data)
-        extracted[module], members[module] = target, "/".join(chosen[module])
+        extracted[module], members[module] = target, shown_path(chosen[module])
     return extracted, notes, members
 
 
@@ -306,23 +312,43 @@ def file_key(module: str, path: Path, student: str) -> str:
     return f"{module}:student:{student}"
 
 
+def student_id(raw: str) -> str:
+    """A student's id from the name of their folder or zip: inert, and short enough to name a folder
+    (an escaped byte takes four characters) and a row; a long one keeps a digest of the whole name."""
+    shown = escaping.name(raw)
+    if len(shown.encode("utf-8")) <= MAX_ID_BYTES:
+        return shown
+    digest = hashlib.sha256(os.fsencode(raw)).hexdigest()[:12]
+    return shown.encode("utf-8")[:MAX_ID_BYTES - 16].decode("utf-8", "ignore") + "..." + digest
+
+
 def discover(submissions: Path) -> tuple[list[tuple[str, Path]], list[str]]:
-    """(student id, folder or zip) for every student, and notes on what was left out."""
+    """(student id, folder or zip) for every student, and notes on what was left out.
+
+    A student's id is the folder's or the zip's name made inert (``escaping.name``): it names the
+    student's folder under ``students/``, a row of grades.csv and lines of the reports, so a name with a
+    newline, a terminal escape or bytes that are not UTF-8 is shown escaped (and said so) and graded."""
     entries, notes, seen = [], [], {}
     for path in sorted(Path(submissions).iterdir()):
         if path.name.startswith("."):
             continue
+        shown = escaping.name(path.name)
         if path.is_dir() and not path.is_symlink():
-            student = path.name
+            raw = path.name
         elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink():
-            student = path.stem
+            raw = path.stem
         else:
-            notes.append(f"left out {path.name}: neither a student's folder nor a .zip"
+            notes.append(f"left out {shown}: neither a student's folder nor a .zip"
                          + (" (a symbolic link)" if path.is_symlink() else ""))
             continue
+        student = student_id(raw)
         if student in seen:
+            if seen[student].is_dir() == path.is_dir():     # two names that show alike: the first stays
+                notes.append(f"left out {shown}: its name shows as {student}, as "
+                             f"{escaping.name(seen[student].name)} does; rename one of them")
+                continue
             kept = seen[student] if seen[student].is_dir() else path
-            notes.append(f"{student}: both {student}/ and {student}.zip; graded {kept.name}")
+            notes.append(f"{student}: both {student}/ and {student}.zip; graded {escaping.name(kept.name)}")
             entries = [(s, p) for s, p in entries if s != student] + [(student, kept)]
             seen[student] = kept
             continue
@@ -337,18 +363,22 @@ def prepare(student_id: str, source: Path, modules, work: Path, empty: Path) -> 
     try:
         if source.is_dir():
             found, student.notes = find_modules(source, modules)
-            shown = {m: str(p.relative_to(source)) for m, p in found.items()}
+            shown = {m: shown_path(p.relative_to(source).parts) for m, p in found.items()}
         else:
             digest.update(hashlib.sha256(source.read_bytes()).digest())
             found, student.notes, shown = unpack_zip(source, work / student_id, modules)
     except ZipRejected as error:
-        student.rejected, student.rejected_zh = f"{source.name} was rejected: {error}", error.zh
+        student.rejected, student.rejected_zh = f"{escaping.name(source.name)} was rejected: {error}", error.zh
         found, shown = {}, {}
     except Exception as error:          # whatever else one submission does, it costs that student only
         detail = described(error)
-        student.rejected = f"{source.name} was rejected: it could not be read ({detail})"
-        student.rejected_zh = f"无法读取提交的 {source.name}（{detail}）。"
+        student.rejected = f"{escaping.name(source.name)} was rejected: it could not be read ({detail})"
+        student.rejected_zh = f"无法读取提交的 {escaping.name(source.name)}（{detail}）。"
         student.notes, found, shown = [], {}, {}
+    if escaping.name(source.name) != source.name:
+        student.notes.insert(0, f"the name {escaping.name(source.name)} holds characters that cannot be shown as "
+                             "they are (control characters, or bytes that are not UTF-8): it is shown escaped, "
+                             "as here; rename it")
     for module in modules:
         if module in found:
             path = found[module]
@@ -667,7 +697,7 @@ def write_student(out: Path, student: Student, results: list[dict], seconds: flo
                                        + "\n", encoding="utf-8")
     write_json(folder / "results.json", data)
     write_json(folder / "batch.json", {
-        "student": student.id, "source": student.source.name, "status": status,
+        "student": student.id, "source": escaping.name(student.source.name), "status": status,
         "fingerprint": student.fingerprint, "options": options.key(), "files": student.shown,
         "notes": notes, "seconds": round(seconds, 2),
         "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
@@ -876,9 +906,12 @@ def write_grades(out: Path, loaded, modules) -> Path:
                 module = test.get("tags", [""])[0]
                 if module in points:
                     points[module] += test.get("score", 0)
-            writer.writerow([student, f"{results.get('score', 0):g}", f"{results.get('max_score', 0):g}"]
+            # text cells through escaping.cell: no name or note is a formula in a spreadsheet
+            writer.writerow([escaping.cell(student), f"{results.get('score', 0):g}",
+                             f"{results.get('max_score', 0):g}"]
                             + [f"{round(points[m], 4):g}" for m in modules]
-                            + [meta.get("status", ""), "; ".join(meta.get("notes", []))[:300]])
+                            + [escaping.cell(meta.get("status", "")),
+                               escaping.cell("; ".join(map(str, meta.get("notes", [])))[:300])])
     os.replace(temporary, path)
     return path
 
@@ -1005,16 +1038,17 @@ def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str
     for number, ((module, kind, name), outputs) in enumerate(summary["ranked"][:top], 1):
         share = len(outputs) / max(1, summary["attempted"][module])
         lines.append(f"  {number:>2}. {len(outputs):>3} of {summary['attempted'][module]:<3} ({share:4.0%})  "
-                     f"{module} / {kind}: {name}")
+                     f"{module} / {escaping.inert(kind)}: {escaping.inert(name)}")
         example = typical(outputs)
         if example:
-            lines.append(f"        typical: {example}")
+            lines.append(f"        typical: {escaping.inert(example)}")
     lines += ["", "Most common mistakes, by cause (each diagnosed mistake once per student; else the student's "
                   "first wrong operation or table row):"]
     if not summary["mistakes"]:
         lines.append("  none")
     for number, ((module, gist), count) in enumerate(summary["mistakes"][:top], 1):
-        lines.append(f"  {number:>2}. {NETWORKS[module].title}: {gist[:220]}, {count} student{'s' * (count != 1)} "
+        lines.append(f"  {number:>2}. {NETWORKS[module].title}: {escaping.inert(gist)[:220]}, "
+                     f"{count} student{'s' * (count != 1)} "
                      f"(of {summary['attempted'][module]} who attempted it)")
     return "\n".join(lines) + "\n"
 
@@ -1048,10 +1082,10 @@ def summary_png(summary: dict, path: Path, top: int = 15) -> bool:
     for i, ((module, kind, name), outputs) in enumerate(ranked):
         y = top_y + i * row
         share = len(outputs) / max(1, summary["attempted"][module])
-        label = f"{module} / {kind}: {name}"
+        full = label = escaping.inert(f"{module} / {kind}: {name}")
         while draw.textlength(label, font=small) > label_width and len(label) > 4:
             label = label[:-2]
-        if label != f"{module} / {kind}: {name}":
+        if label != full:
             label = label[:-1] + "…"
         draw.text((margin, y + 4), label, fill="black", font=small)
         draw.rectangle([x0, y + 3, x0 + max(2, int(bar_width * share)), y + row - 5],

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import recipes, reference_cache, threads
+from .escaping import inert
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
@@ -73,7 +74,7 @@ class GradeReport:
     def text(self, lang: str = "en") -> str:
         """The console report: ``lang`` is ``en``, ``zh`` or ``both``."""
         zh = lang == "zh"
-        lines = [f"{'评分' if zh else 'Grading'} {escape(self.submission)}"]
+        lines = [f"{'评分' if zh else 'Grading'} {inert(self.submission)}"]
         for module, results in self.by_module().items():
             spec = NETWORKS[module]
             got, total = sum(r.score for r in results), sum(r.max_score for r in results)
@@ -81,12 +82,14 @@ class GradeReport:
             previous = None
             for r in results:
                 mark = "same" if r.same_as else {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
-                lines.append(f"  [{mark}] {r.kind:<9} {escape(r.name)}  ({r.score:g}/{r.max_score:g})")
+                lines.append(f"  [{mark}] {r.kind:<9} {inert(r.name)}  ({r.score:g}/{r.max_score:g})")
                 if r.output and (r.status != "passed" or r.same_as or r.kind == "shapes"):
                     if r.output == previous:
                         lines.append("         " + ("（同上）" if zh else "(same as above)"))
                     else:
-                        lines += ["         " + escape(line) for line in localise(r.output, lang).splitlines()]
+                        # the output's lines, always indented: none can pass for a line of the report's own
+                        lines += ["         " + inert(line, lines=True)
+                                  for line in localise(r.output, lang).split("\n")]
                     previous = r.output
         lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
                      f"   ({self.execution_time:.1f} s)")
@@ -95,11 +98,6 @@ class GradeReport:
 
 def has_chinese(line: str) -> bool:
     return bool(re.search(r"[\u4e00-\u9fff]", line))
-
-
-def escape(text: str) -> str:
-    """Text that came from a submission (names, messages) shown as text: no terminal control characters."""
-    return "".join(ch if ch.isprintable() or ch == "\t" else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def localise(message: str, lang: str) -> str:

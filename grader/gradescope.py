@@ -38,6 +38,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from . import escaping
 from .options import add_grading_options, selected_modules
 from .spec import MODULES, NETWORKS
 
@@ -226,22 +227,22 @@ def build_package(out: Path, train: bool, modules, feedback: str, visibility: st
 
 def find_submission(submission: Path, modules, scratch: Path) -> tuple[dict[str, Path], list[str]]:
     """The module files in Gradescope's submission folder (uploaded loose, in folders, or as a zip)."""
-    from .batch import ZipRejected, find_modules, unpack_zip
+    from .batch import ZipRejected, find_modules, shown_path, unpack_zip
     found, notes = find_modules(submission, modules)
     if not found:
         archives = sorted(submission.glob("*.zip"))
         if len(archives) == 1:
             try:
                 found, notes, _ = unpack_zip(archives[0], scratch / "unzipped", modules)
-                notes.insert(0, f"graded the files inside {archives[0].name}")
+                notes.insert(0, f"graded the files inside {escaping.name(archives[0].name)}")
             except ZipRejected as error:
-                notes = [f"{archives[0].name} was rejected: {error}"]
+                notes = [f"{escaping.name(archives[0].name)} was rejected: {error}"]
     for module, path in found.items():
         if path.parent != submission:
             try:
-                shown = path.relative_to(submission)
+                shown = shown_path(path.relative_to(submission).parts)
             except ValueError:
-                shown = path.name
+                shown = escaping.name(path.name)
             notes.append(f"{module}.py: graded {shown}")
     return found, notes
 

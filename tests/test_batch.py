@@ -480,3 +480,54 @@ def test_parallelism_says_how_many_at_once_and_why(monkeypatch):
     monkeypatch.setattr(batch.threads, "cpus", lambda: 64)
     monkeypatch.setattr(batch, "memory_available_mb", lambda: None)
     assert batch.parallelism(None, training, files=500).line() == f"{batch.MAX_JOBS} at once: at most {batch.MAX_JOBS}"
+
+
+# -- names the students choose: inert in every class file (issue 25) --------------------------
+
+FORMULA = '=HYPERLINK("evil.example","click")'      # a file name holds no /: no http://
+
+
+def test_any_folder_or_zip_name_is_graded_and_shown_inert(tmp_path, monkeypatch):
+    """A folder whose name is not UTF-8 stopped the batch (no grades.csv, on every rerun); a zip named
+    ``=HYPERLINK(...).zip`` put a live formula in grades.csv; a name with a newline put "Total: 82 / 82" in
+    the reports. Every student is graded, under an id made inert (``escaping.name``), with a note saying so;
+    no text cell of grades.csv starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return."""
+    monkeypatch.setattr(batch, "worker", fake_worker)
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    raw = os.fsencode(subs)
+    for name in (b"caf\xe9", "eve\nTotal: 82 ∕ 82".encode(), b"@SUM(1+1)", b"-1", b"ok"):    # ∕: not a /
+        os.mkdir(raw + b"/" + name)
+        with open(raw + b"/" + name + b"/lenet.py", "w") as f:
+            f.write("# mine\n")
+    os.makedirs(raw + b"/ok/old\xff")                   # a second lenet.py under a name that is not UTF-8
+    with open(raw + b"/ok/old\xff/lenet.py", "w") as f:
+        f.write("# old\n")
+    zip_with(subs / f"{FORMULA}.zip", {"lenet.py": b"# zipped\n"})
+    zip_with(subs / "+cmd\r.zip", {"x\n=1+1/lenet.py": b"\0" * 10})      # a member named with a formula
+    options = batch.Options(("lenet",), False, "cpu", 60, 300, 3072)
+    import io
+    log = io.StringIO()
+    counts = batch.run_batch(subs, out, options, jobs=1, stream=log)
+    assert counts["graded"] == 7 and counts["errors"] == 0, log.getvalue()
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    cells = [cell for row in rows for cell in row]
+    dangerous = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not c.lstrip("-").replace(
+        ".", "", 1).isdigit()]
+    assert not dangerous, dangerous
+    by_student = {row[0]: row for row in rows[1:]}
+    assert set(by_student) == {"caf\\xe9", "eve\\nTotal: 82 ∕ 82", "'@SUM(1+1)", "'-1", "ok", f"'{FORMULA}",
+                               "'+cmd\\r"}
+    assert all(row[3] == "1" for row in by_student.values())            # every one graded
+    assert "not UTF-8" in by_student["caf\\xe9"][-1] and "shown escaped" in by_student["caf\\xe9"][-1]
+    assert "old\\xff/lenet.py" in by_student["ok"][-1]                    # the note on the second copy
+    for folder in (out / "students").iterdir():
+        assert folder.name.isprintable()
+        json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        report = (folder / "report.txt").read_text(encoding="utf-8")
+        assert [l for l in report.splitlines() if l.lstrip().startswith("Total:")] == ["Total: 1 / 1   (0.0 s)"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "Total: 82" not in summary.replace("\\nTotal: 82", "")
+    # a rerun skips them all: the ids are stable
+    assert batch.run_batch(subs, out, options, jobs=1, stream=io.StringIO())["skipped"] == 7

@@ -11,7 +11,8 @@ For each one the test checks that
   folder in /tmp outlives grading, even when the grading process is killed;
 - the reports (English, Chinese) and results.json carry no hidden grader
   source and no grader stack frame, and results.json stays under 1 MB;
-- the report says what happened, in both languages;
+- the report says what happened, in both languages, and nothing the submission controls starts a line
+  of it (one "Total:" line: names are one inert line, messages are indented);
 - nothing reached the grading machine's network: a TCP listener on 127.0.0.1
   and abstract unix sockets the test opens (``{{PORT}}``, ``{{ABSTRACT}}``).
 """
@@ -485,6 +486,16 @@ def check_hostile_submission(case: Case, scene: Scene, tmp_path: Path, monkeypat
         assert achieved not in printed, f"the attack printed {achieved!r}:\n{printed[-3000:]}"
     assert_no_leak(*texts, zh_text)
     assert "\x1b" not in "".join(texts) + zh_text
+    assert_no_forged_lines(texts[0], zh_text)
+
+
+def assert_no_forged_lines(english: str, chinese: str) -> None:
+    """Nothing a submission controls passes for a line of the report's own: its names are one line each, and
+    every line of its messages and output is indented under a check (``GradeReport.text``): one total starts
+    a line, in each language."""
+    for text, total in ((english, "Total:"), (chinese, "总分:")):
+        forged = [line for line in text.splitlines() if line.startswith(total)]
+        assert len(forged) == 1, f"lines that read as the report's total: {forged}"
 
 
 def data_dir_or_none() -> str:
@@ -668,6 +679,162 @@ def test_a_forged_reply_length_costs_the_grader_no_memory(case: Case, tmp_path):
         assert case.expect[0] in report.text("en") and elapsed <= case.max_seconds
     finally:
         scene.remove()
+
+
+def test_a_reply_of_millions_of_small_objects_is_never_built(tmp_path):
+    """3 million ``{}`` under the length cap (9 MB; 30 MB grew the grading process to 2.7 GB): the grader counts
+    a reply's values on its bytes and refuses it before building one object from it."""
+    case = next(c for c in CASES if c.id == "forge-channel-many-objects")
+    scene = Scene(case, tmp_path)
+    try:
+        submission = scene.lay_out(scene.submission)
+        tracemalloc.start()
+        try:
+            report, elapsed = grade(submission, case.modules)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 64 * 2**20, f"the grader's Python allocations peaked at {peak / 2**20:.1f} MB"
+        assert case.expect[0] in report.text("en") and elapsed <= case.max_seconds
+    finally:
+        scene.remove()
+
+
+def piped(body: bytes):
+    """``channel.receive`` of one message whose body is ``body``, written by a thread as a child would."""
+    import threading
+    from grader.sandbox import channel
+    read, write = os.pipe()
+
+    def writer():
+        with os.fdopen(write, "wb") as pipe:
+            try:
+                pipe.write(len(body).to_bytes(4, "big") + body)
+            except BrokenPipeError:
+                pass
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        return channel.receive(read, time.monotonic() + 30)
+    finally:
+        os.close(read)
+        thread.join()
+
+
+@pytest.mark.parametrize("body, refused", [
+    (b"[" + b"{}," * 2_500_000 + b"{}]", "values, at most"),
+    (b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}", "nested 41 deep"),
+    (b'["' + b"[" * 5000 + b'", ' + b'"{\\\"[", ' * 1000 + b"1]", None),    # brackets in strings do not count
+])
+def test_replies_are_measured_before_they_are_parsed(body, refused):
+    from grader.sandbox import channel
+    if refused is None:
+        assert len(piped(body)) == 1002
+        return
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=refused):
+        piped(body)
+    assert time.monotonic() - started < 5
+
+
+def nested_folders(folder: Path, depth: int) -> None:
+    """``depth`` folders inside one another in ``folder``, as a child makes them (no path is ever that long)."""
+    top = current = os.open(folder, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=current)
+        os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=current))
+        deeper = os.open("d", os.O_RDONLY, dir_fd=current)
+        if current != top:
+            os.close(current)
+        current = deeper
+    os.close(current)
+    os.close(top)
+
+
+def test_folders_a_child_nests_thousands_deep_are_listed_and_removed(tmp_path):
+    """As the grader's own user, the child's working folder is its scratch folder, and it may write next to the
+    grader's files: 3,000 nested folders made ``shutil.rmtree`` (closing the sandbox) and ``Path.rglob`` (the
+    integrity check) raise RecursionError in the grading process (the case persist-deep-folders, as root,
+    nests them in the child's private /tmp)."""
+    from grader.sandbox import integrity, trees
+    folder = tmp_path / "nested"
+    folder.mkdir()
+    box = sandbox.Sandbox(tmp_path, "lenet", LIMITS)         # never started: its scratch folder only
+    try:
+        nested_folders(folder, 3000)
+        state = integrity.tree_state(folder)
+        assert str(folder / "d" / "f") in state and len(state) > 100
+        nested_folders(box.scratch, 3000)
+        box.close()
+        assert not box.scratch.exists()
+    finally:                # pytest's own clean-up of old temporary folders recurses too
+        trees.remove(folder)
+        trees.remove(box.scratch)
+
+
+# -- graphs far larger or deeper than the book's ------------------------------------------------
+
+def chain_graph(length: int, residual: bool = True) -> dict:
+    """A recorded graph: ``length`` ReLUs in a chain, then (``residual``) the input added back."""
+    nodes = [{"op": "relu", "attrs": {}, "inputs": [i - 1], "shape": [2, 10], "where": [["0", "ReLU"]],
+              "failed": None} for i in range(length)]
+    if residual:
+        nodes.append({"op": "add", "attrs": {}, "inputs": [length - 1, -1], "shape": [2, 10], "where": [],
+                      "failed": None})
+    return {"nodes": nodes, "output": len(nodes) - 1, "error": None, "output_shape": [2, 10]}
+
+
+@pytest.mark.parametrize("order", ["exact", "align", "align-branches"])
+def test_a_deep_graph_is_read_without_recursion(order):
+    """1,500 chained ReLUs then an addition crashed the grader (RecursionError in the graph digest): the
+    canonical walk, digests, skeletons and depths are iterative, at any depth."""
+    from grader.computation.canonical import canonical, in_canonical_order, validate
+    graph = validate(chain_graph(20_000))
+    trace = canonical(graph, order)
+    assert len(trace.nodes) == 20_001 and trace.nodes[-1].op == "add"
+    assert in_canonical_order(graph)["output"] == 20_000
+
+
+def test_a_graph_far_larger_than_the_books_is_not_aligned():
+    """The alignment is quadratic, in the grading process: 60,000 ReLUs kept it busy for minutes. A graph of
+    more than 20 times the book's operations is refused at once (``TooLarge``), with the counts."""
+    from grader.computation.canonical import size_limit, too_large, validate
+    from grader.computation.diagnose import TooLarge, diagnose
+    book = validate(chain_graph(11, residual=False))
+    huge = validate(chain_graph(60_000, residual=False))
+    assert too_large(book, huge) and not too_large(book, validate(chain_graph(size_limit(book), residual=False)))
+    started = time.monotonic()
+    with pytest.raises(TooLarge, match="60,000 operations, at most 500"):
+        diagnose(book, huge, (2, 10))
+    assert time.monotonic() - started < 1
+
+
+def test_diagnosis_at_the_size_limit_is_fast():
+    """Below the limit the diagnosis is linear after the alignment: no search of the alignment per operation."""
+    from grader.computation.canonical import size_limit, validate
+    from grader.computation.diagnose import diagnose
+    book = validate(chain_graph(138, residual=False))            # GoogLeNet's size, the book's largest
+    found = validate(chain_graph(size_limit(book), residual=False))
+    started = time.monotonic()
+    diagnosis = diagnose(book, found, (2, 10))
+    assert diagnosis.causes and time.monotonic() - started < 20
+
+
+def test_graph_names_and_settings_are_checked_and_made_inert():
+    """A graph's settings hold scalars or short flat lists (nothing to recurse into); the student's names in it
+    are one inert line each."""
+    from grader.computation.canonical import validate
+    graph = chain_graph(2)
+    graph["nodes"][0]["where"] = [["extra\nTotal: 82 / 82", "ReLU\x1b[2J"]]
+    graph["nodes"][1]["attrs"] = {"mode": "a\nb"}
+    checked = validate(graph)
+    assert checked["nodes"][0]["where"] == [["extra\\nTotal: 82 / 82", "ReLU\\x1b[2J"]]
+    assert checked["nodes"][1]["attrs"] == {"mode": "a\\nb"}
+    for attrs in ({"a": [{}] * 3}, {"a": [[1]]}, {"a": {"b": 1}}, {f"k{i}": 1 for i in range(100)}, {"a": "x" * 999}):
+        bad = chain_graph(2)
+        bad["nodes"][0]["attrs"] = attrs
+        with pytest.raises(ValueError, match="settings"):
+            validate(bad)
 
 
 # -- an honest network far larger than the book's ---------------------------------------------

@@ -10,7 +10,7 @@ from collections import Counter
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from ..computation.canonical import canonical, first_mismatch
+from ..computation.canonical import canonical, first_mismatch, size_limit, too_large
 from ..computation.diagnose import Diagnosis, diagnose, layer_text, where_text
 from ..report import CheckFailure, bilingual, shape_text, table_failure, wrong_output_shape, wrong_parameter_count
 from ..shapes import first_missing_row, marked_row
@@ -54,6 +54,8 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
     if expected["error"] is not None:
         raise GraderBroken(f"the reference failed while running {call}: {expected['error']}")
     found = student.graph(call, shape, mode)
+    if too_large(expected, found):
+        raise CheckFailure(too_large_message(call, shape, expected, found))
     e, f = canonical(expected), canonical(found)
     if first_mismatch(e, f) is None:
         return expected.get("output_shape") == found.get("output_shape")
@@ -74,6 +76,17 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
         body += "\n  " + bilingual(f"then your forward pass raised {found['error']}",
                                    "随后你的前向计算出错。")
     raise CheckFailure(f"{head}\n{body}", cause=(diagnosis.first, diagnosis.local))
+
+
+def too_large_message(call: str, shape, expected: dict, found: dict) -> str:
+    """For a graph the grader does not compare (``canonical.too_large``): the cost of comparing it is the
+    grader's, and no network of the book comes near it."""
+    count, book, limit = len(found["nodes"]), len(expected["nodes"]), size_limit(expected)
+    return bilingual(f"{call} on input {shape_text(shape)} computes {count:,} operations; the book's computes "
+                     f"{book:,}. The grader compares networks of up to {limit:,} operations with the book's: "
+                     "yours is far larger, and is not compared.",
+                     f"{call} 在输入 {shape_text(shape)} 下有 {count:,} 个运算，书中的只有 {book:,} 个；"
+                     f"评分程序只比较不超过 {limit:,} 个运算的网络，你的网络远大于此，不予比较。")
 
 
 SETTINGS = {"batch_norm", "dropout", "detach"}
@@ -157,11 +170,14 @@ def close(a, b, tol=1e-4) -> bool:
 
 
 def flatten(values):
-    if isinstance(values, list):
-        for v in values:
-            yield from flatten(v)
-    else:
-        yield float(values)
+    """The numbers of nested lists, depth first (iterative: the depth is the reply's, ``channel`` bounds it)."""
+    stack = [values]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(reversed(value))
+        else:
+            yield float(value)
 
 
 __all__ = ["Diagnosis", "PROPERTY_SETTINGS", "book_shapes", "close", "compare_computation", "same_as_reference",

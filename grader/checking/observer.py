@@ -18,7 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import recipes
-from ..computation.canonical import replay_form, validate
+from ..computation.canonical import replay_form, too_large, validate
+from ..escaping import inert
 from ..sandbox import Limits, Sandbox, SandboxError, StudentError
 from ..spec import NETWORKS, LayerRow
 from .outcome import GraderBroken
@@ -145,8 +146,8 @@ class Observer:
         if self.reference is None:
             return None
         try:
-            theirs = self.graphs(call, shape)
-            if replay_form(theirs) != replay_form(self.reference.graphs(call, shape)):
+            theirs, book = self.graphs(call, shape), self.reference.graphs(call, shape)
+            if any(too_large(book[mode], theirs[mode]) for mode in book) or replay_form(theirs) != replay_form(book):
                 return None
             answer = self.reference.measured_like(op, activity, args, self.measurer)
         except (StudentError, SandboxError, GraderBroken, ValueError, KeyError, TypeError):
@@ -173,7 +174,8 @@ class Observer:
         from .compare import same_function
         try:
             book, theirs = self.reference.graphs(call, shape), self.graphs(call, shape)
-            if theirs["train"]["error"] is not None or theirs["eval"]["error"] is not None:
+            if theirs["train"]["error"] is not None or theirs["eval"]["error"] is not None \
+                    or any(too_large(book[mode], theirs[mode]) for mode in book):
                 return None
             if all(same_function(call, shape, canonical(book[mode]), canonical(theirs[mode]), self, self.reference)
                    for mode in ("train", "eval")):
@@ -195,7 +197,8 @@ class Observer:
 
     def table(self, call, shape) -> list[LayerRow] | None:
         rows = self.ask("table", f"running {call} layer by layer", call=call, input_shape=list(shape))
-        return None if rows is None else [LayerRow(name, tuple(s)) for name, s in rows]
+        # the names are the student's classes': one inert line each (``escaping``)
+        return None if rows is None else [LayerRow(inert(str(name)[:200]), tuple(s)) for name, s in rows]
 
     def produced_shapes(self, call, shape) -> dict:
         return self.ask("produced_shapes", f"running {call}", call=call, input_shape=list(shape))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..escaping import inert
+
 MAX_OUTPUT_CHARS = 4000
 MAX_TEXT_CHARS = 20_000     # one result's message, however much a submission makes it say
 
@@ -10,7 +12,7 @@ MAX_TEXT_CHARS = 20_000     # one result's message, however much a submission ma
 def clean_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """Text that may come from a submission (names, messages), shown as text: no terminal control
     characters, bounded length. Results are built with it, so every report gets clean text."""
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in str(text))
+    text = inert(text, lines=True)
     return text if len(text) <= limit else text[:limit // 2] + "\n[... cut ...]\n" + text[-limit // 2:]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from ..escaping import inert
 from .ops import COMMUTATIVE
 
 
@@ -49,35 +50,69 @@ class Trace:
 
 
 def tupled(value):
-    return tuple(tupled(v) for v in value) if isinstance(value, list) else value
+    return tuple(value) if isinstance(value, list) else value     # ``validate``: lists hold scalars only
+
+
+MAX_NODES = 100_000       # a recorded graph's operations, at most (the book's largest has 138)
+MAX_ATTRS = 32            # settings of one operation
+MAX_LIST = 16             # numbers in one setting (a weight's shape, a kernel)
+MAX_TEXT = 200            # characters of one string (a setting, a layer's or class's name)
+MAX_WHERE = 256           # modules on the way down to one operation
+SCALARS = (bool, int, float, str, type(None))
+
+
+# Comparing a student's graph with the book's (``diagnose.align``) costs the product of their sizes, in the
+# grading process: a graph far larger than the book's is not compared (``too_large``), whatever it holds.
+SIZE_FACTOR = 20          # operations of the book's network (or block) times this, at most
+SIZE_FLOOR = 500          # or this many, for the smallest blocks
+
+
+def size_limit(expected: dict) -> int:
+    return max(SIZE_FLOOR, SIZE_FACTOR * len(expected["nodes"]))
+
+
+def too_large(expected: dict, found: dict) -> bool:
+    """``found`` (a validated graph) has far more operations than ``expected``, the book's: not compared."""
+    return len(found["nodes"]) > size_limit(expected)
 
 
 def validate(data) -> dict:
     """A recorded graph as ``record.record`` makes it, or ``ValueError``: it comes from a child, which the
-    submission may have taken over."""
+    submission may have taken over. Every part is checked for type and size before the grader builds
+    anything from it (settings hold scalars or short flat lists of numbers: nothing to recurse into), and
+    the names the student chose (``where``, what failed) are made inert (``escaping``) for every message."""
     def fail(why):
         raise ValueError(f"malformed graph: {why}")
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         fail("not a dict with a list of nodes")
     nodes = data["nodes"]
-    if len(nodes) > 100_000:
-        fail("too many nodes")
+    if len(nodes) > MAX_NODES:
+        fail(f"{len(nodes):,} operations (at most {MAX_NODES:,})")
     for k, node in enumerate(nodes):
         if not isinstance(node, dict) or not isinstance(node.get("op"), str) or len(node["op"]) > 100 \
                 or not isinstance(node.get("attrs"), dict) or not isinstance(node.get("inputs"), list):
             fail(f"node {k}")
         if any(type(j) is not int or not -1 <= j < k for j in node["inputs"]):
             fail(f"node {k}: inputs must be earlier nodes")
+        if not valid_attrs(node["attrs"]):
+            fail(f"node {k}: settings")
+        node["attrs"] = {key: inert(v) if isinstance(v, str) else v for key, v in node["attrs"].items()}
         shape = node.get("shape")
         if shape is not None and (not isinstance(shape, list) or len(shape) > 8
                                   or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
             fail(f"node {k}: shape")
         where = node.get("where", [])
-        if not isinstance(where, list) or any(not isinstance(w, list) or len(w) != 2
-                                              or not all(isinstance(x, str) for x in w) for w in where):
+        if not isinstance(where, list) or len(where) > MAX_WHERE or any(
+                not isinstance(w, list) or len(w) != 2 or not all(isinstance(x, str) and len(x) <= MAX_TEXT
+                                                                  for x in w) for w in where):
             fail(f"node {k}: where")
-        if node.get("failed") is not None and not isinstance(node["failed"], str):
-            fail(f"node {k}: failed")
+        node["where"] = [[inert(name), inert(cls)] for name, cls in where]
+        if node.get("failed") is not None:
+            if not isinstance(node["failed"], str):
+                fail(f"node {k}: failed")
+            node["failed"] = inert(node["failed"][:300])
+        if node.get("layer") is not None and type(node["layer"]) is not int:
+            fail(f"node {k}: layer")
     output = data.get("output")
     if output is not None and (type(output) is not int or not -1 <= output < len(nodes)):
         fail("output")
@@ -88,6 +123,21 @@ def validate(data) -> dict:
                               or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
         fail("output_shape")
     return data
+
+
+def valid_attrs(attrs: dict) -> bool:
+    """An operation's settings as ``record`` writes them: scalars, or short flat lists of numbers."""
+    if len(attrs) > MAX_ATTRS:
+        return False
+    for key, value in attrs.items():
+        if not isinstance(key, str) or len(key) > 64:
+            return False
+        if isinstance(value, list):
+            if len(value) > MAX_LIST or not all(isinstance(v, SCALARS) and not isinstance(v, str) for v in value):
+                return False
+        elif not isinstance(value, SCALARS) or (isinstance(value, str) and len(value) > MAX_TEXT):
+            return False
+    return True
 
 
 def raw_nodes(data: dict) -> list[Node]:
@@ -115,48 +165,23 @@ def canonical(data: dict, order: str = "exact") -> Trace:
         start = failed[-1] if failed else (len(nodes) - 1 if nodes else None)
     if start is None or start == -1:
         return Trace([], data.get("error"))
-    digests: dict[int, str] = {}
-    skeletons: dict[int, str] = {}
-
-    def digest(i: int) -> str:
-        if i == -1:
-            return "input"
-        if i not in digests:
-            node = nodes[i]
-            children = [digest(j) for j in node.inputs]
-            if node.op in COMMUTATIVE:
-                children.sort()
-            text = f"{node.op}{sorted(node.attrs.items())}{node.shape}{children}"
-            digests[i] = hashlib.sha1(text.encode()).hexdigest()
-        return digests[i]
-
-    def skeleton(i: int) -> str:
-        if i == -1:
-            return "input"
-        if i not in skeletons:
-            node = nodes[i]
-            children = sorted(skeleton(j) for j in node.inputs)
-            skeletons[i] = hashlib.sha1(f"{node.op}{structural_attrs(node)}{children}".encode()).hexdigest()
-        return skeletons[i]
-
-    depths: dict[int, int] = {}
-
-    def depth(i: int) -> int:
-        """Layers with weights on the longest path from the input (iterative: deep networks)."""
-        pending = [i]
-        while pending:
-            k = pending[-1]
-            if k == -1 or k in depths:
-                pending.pop()
-                continue
-            todo = [j for j in nodes[k].inputs if j != -1 and j not in depths]
-            if todo:
-                pending += todo
-                continue
-            below = max((depths.get(j, 0) for j in nodes[k].inputs), default=0)
-            depths[k] = below + (nodes[k].op in ("conv2d", "linear"))
-            pending.pop()
-        return depths.get(i, 0)
+    # Every node's inputs come before it (``validate``): digests, skeletons and depths are computed in that
+    # order, each from its inputs' (no recursion: a chain of 1,500 ReLUs is as deep as the graph is long).
+    reached = ancestors(nodes, start)
+    digests: dict[int, str] = {-1: "input"}
+    skeletons: dict[int, str] = {-1: "input"}
+    depths: dict[int, int] = {-1: 0}      # layers with weights on the longest path from the input
+    for i in reached:
+        node = nodes[i]
+        children = [digests[j] for j in node.inputs]
+        if node.op in COMMUTATIVE:
+            children.sort()
+        text = f"{node.op}{sorted(node.attrs.items())}{node.shape}{children}"
+        digests[i] = hashlib.sha1(text.encode()).hexdigest()
+        below = sorted(skeletons[j] for j in node.inputs)
+        skeletons[i] = hashlib.sha1(f"{node.op}{structural_attrs(node)}{below}".encode()).hexdigest()
+        depths[i] = max((depths[j] for j in node.inputs), default=0) + (node.op in ("conv2d", "linear"))
+    digest, skeleton, depth = digests.__getitem__, skeletons.__getitem__, depths.__getitem__
 
     def ordered_inputs(node: Node) -> list[int]:
         if node.op in COMMUTATIVE:
@@ -185,6 +210,17 @@ def canonical(data: dict, order: str = "exact") -> Trace:
         for j in reversed(ordered_inputs(node)):
             stack.append((j, False))
     return Trace(emitted, data.get("error"))
+
+
+def ancestors(nodes: list[Node], start: int) -> list[int]:
+    """The nodes ``start`` is computed from, itself included, in increasing order (iterative)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for j in nodes[todo.pop()].inputs:
+            if j != -1 and j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return sorted(seen)
 
 
 def first_mismatch(expected: Trace, found: Trace) -> int | None:

@@ -20,7 +20,7 @@ import ast
 from math import prod
 from dataclasses import dataclass, field
 
-from .canonical import Node, Trace, canonical
+from .canonical import Node, Trace, canonical, size_limit, too_large
 from .ops import ACTIVATIONS, POOLS
 
 LOCAL_MAX_CAUSES = 2          # more distinct mistakes than this: grade every check on its own
@@ -560,7 +560,15 @@ def count_argument_cause(call: str | None, expected: Trace, found: Trace) -> Cau
 
 # -- the diagnosis -----------------------------------------------------------
 
+class TooLarge(ValueError):
+    """The student's graph is far larger than the book's (``canonical.too_large``): not compared."""
+
+
 def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | None = None) -> Diagnosis:
+    """Raises ``TooLarge`` for a graph far larger than the book's: the alignment's work is the product of
+    the two sizes, and everything after it is linear in the alignment's length."""
+    if too_large(expected_data, found_data):
+        raise TooLarge(f"{len(found_data['nodes']):,} operations, at most {size_limit(expected_data):,}")
     concat = concat_order_cause(expected_data, found_data)
     order = "align-branches" if concat else "align"
     expected, found = canonical(expected_data, order), canonical(found_data, order)
@@ -583,6 +591,8 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
         special.append(skip_cause(expected, found))
     missing = [i for i, j in departures if j is None]
     extra = [j for i, j in departures if i is None]
+    paired = set(pairs)
+    before_each = previous_found_all(pairs, found)
     for i, j in departures:
         if i is not None and j is not None:
             e, f = expected.nodes[i], found.nodes[j]
@@ -593,8 +603,8 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
             e = expected.nodes[i]
             twin = next((k for k in extra if found.nodes[k].op == e.op
                          and f_attrs[k] == e_attrs[i]), None)
-            before = previous_found(pairs, i, found)
-            if family(e.op) == "activation" and i and (i - 1, None) in pairs \
+            before = before_each.get(i)
+            if family(e.op) == "activation" and i and (i - 1, None) in paired \
                     and expected.nodes[i - 1].op in ("conv2d", "linear"):
                 continue         # the layer it follows is missing too: one mistake
             if twin is not None:
@@ -605,7 +615,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
             f = found.nodes[j]
             if any(expected.nodes[k].op == f.op and e_attrs[k] == f_attrs[j] for k in missing):
                 continue         # reported as moved
-            if family(f.op) == "activation" and any((None, k) in pairs and found.nodes[k].op in ("conv2d", "linear")
+            if family(f.op) == "activation" and any((None, k) in paired and found.nodes[k].op in ("conv2d", "linear")
                                                     for k in (j - 1, j + 1) if 0 <= k < len(found.nodes)):
                 continue         # the extra layer it belongs to is the mistake
             cause = mixing_cause(f) if f.op in BATCH_MIXING else extra_cause(f)
@@ -628,19 +638,22 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
         explained = set().union(*(generic[c.key[0]] for c in named))
         causes = named + [c for c in causes if c.key[0] not in explained]
     unique: list[Cause] = []
+    keys: set = set()
     for cause in causes:
-        if cause.key not in {c.key for c in unique}:
+        if cause.key not in keys:
+            keys.add(cause.key)
             unique.append(cause)
     matched = sum(1 for i, j in pairs if i is not None and j is not None) / max(1, reached)
     local = bool(unique) and len(unique) <= LOCAL_MAX_CAUSES and matched >= LOCAL_MIN_MATCHED
     return Diagnosis(unique, local, matched)
 
 
-def previous_found(pairs, i, found: Trace) -> Node | None:
-    before = None
+def previous_found_all(pairs, found: Trace) -> dict[int, Node | None]:
+    """For each of the book's operations in ``pairs``, the student's operation aligned last before it."""
+    before, result = None, {}
     for a, b in pairs:
-        if a == i:
-            return before
+        if a is not None:
+            result.setdefault(a, before)
         if b is not None:
             before = found.nodes[b]
-    return before
+    return result

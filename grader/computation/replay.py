@@ -103,7 +103,10 @@ class Replay(nn.Module):
                 raise NotReplayable(f"no {mode}-mode graph")
             if graph.get("error") is not None:
                 raise NotReplayable(f"the forward pass raised {graph['error']}")
-            if graph.get("output") is None or len(graph["nodes"]) > MAX_NODES:
+            if len(graph["nodes"]) > MAX_NODES:
+                raise NotReplayable(f"the forward pass computes {len(graph['nodes']):,} operations, far more than "
+                                    f"any network of the chapter (at most {MAX_NODES:,} are run)")
+            if graph.get("output") is None:
                 raise NotReplayable("the forward pass has no output computed from its input")
             self.graphs[mode] = graph
         self.names: dict[int, str] = {}

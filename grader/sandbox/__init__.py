@@ -67,7 +67,8 @@ package itself, and ``probes`` imports none of them: no import cycle):
   it imports for its children: ``ZYGOTE_MODULES``);
 - ``child``: the forked child's set-up (``child_main``), which ends in
 - ``serve``: the child's request loop, answering with ``grader.probes``;
-- ``channel``: the pipe's framing (``send``, ``receive``);
+- ``channel``: the pipe's framing (``send``, ``receive``), each reply measured
+  (length, values, depth) before it is parsed;
 - ``guard``: the snapshot and the audit hook against tampering in the child;
 - ``limits``: ``Limits`` and the child's rlimits; ``cgroup``: its memory
   cgroup; ``uids``: its private user id; ``processes``: /proc's process tables;
@@ -77,6 +78,7 @@ package itself, and ``probes`` imports none of them: no import cycle):
 - ``submission``: ``validate_source``; ``output``: what the child printed,
   made safe to show; ``errors``: ``SandboxError``, ``StudentError``;
 - ``integrity``: the check of the grader's files (children of our uid);
+  ``trees``: folders a child wrote, listed and removed without recursion;
   ``notes``: what this machine cannot isolate (``isolation_notes``).
 """
 from __future__ import annotations

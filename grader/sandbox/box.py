@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -13,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import integrity
+from ..escaping import inert
+from . import integrity, trees
 from .cgroup import CGROUP_ALLOWANCE_MB, cgroup_oom_kills, remove_cgroup
 from .channel import ReplyTooLarge, receive, send
 from .errors import SandboxError, StudentError
@@ -208,8 +208,11 @@ class Sandbox:
         if not isinstance(error, dict):
             raise self.refuse("tampered", f"refused: malformed reply from {name} while {activity}",
                               f"拒绝评分：{activity} 时评分通道收到异常数据")
-        raise StudentError(clean_text(str(error.get("kind")))[:100], clean_text(str(error.get("text"))[:2000]),
-                           clean_text(str(error.get("where"))[:500]))
+        # an exception's name and place are one line each (a class named "X\nTotal: 9 / 9" is shown escaped);
+        # its message may have lines of its own, which every report indents under the check's
+        raise StudentError(inert(clean_text(str(error.get("kind"))[:100])),
+                           clean_text(str(error.get("text"))[:2000]),
+                           inert(clean_text(str(error.get("where"))[:500])))
 
     def _death(self, activity: str) -> SandboxError:
         status = self._reap(wait=2.0)
@@ -373,7 +376,7 @@ class Sandbox:
             self._reap(wait=0.5)
         self.stop()
         printed = self.output()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        trees.remove(self.scratch)      # the child may have built a tree thousands of folders deep there
         _OPEN.pop(id(self), None)
         return printed
 
@@ -389,4 +392,4 @@ def close_all() -> None:
             try:
                 box.close()
             except Exception:
-                shutil.rmtree(box.scratch, ignore_errors=True)
+                trees.remove(box.scratch)

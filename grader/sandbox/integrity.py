@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .paths import GRADER_DIR, REFERENCE_DIR, ROOT
+from .trees import walk
 
 
 # -- integrity of the grader's own files (checked when children share our uid) --
@@ -11,7 +12,7 @@ from .paths import GRADER_DIR, REFERENCE_DIR, ROOT
 def tree_state(*folders: Path) -> dict[str, tuple]:
     state = {}
     for folder in folders:
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        for path in sorted(walk(folder)) if folder.is_dir() else []:     # iterative: a child may nest folders
             if "__pycache__" in path.parts:
                 continue
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+from ..escaping import inert
 from ..hidden import hidden_files
 
 
@@ -15,7 +16,6 @@ SHORTEST_HIDDEN = 12
 HIDDEN_MARKER = "[grader source removed]"
 HIDDEN_PASSES = 4
 _HIDDEN_LINES: list[str] | None = None
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 GRADER_FRAME = re.compile(r'^\s*File "[^"\n]*(/grader/|/solutions/|/tests/)[^"\n]*"', re.M)
 
 
@@ -59,8 +59,7 @@ def clean_text(text: str) -> str:
     looked for: there are 4,000, and looking for each took 1 ms a call. The text around a marker may
     form a line that was not there before, so the text is looked at again until nothing is replaced
     (at most ``HIDDEN_PASSES`` times: markers cannot make the text grow for ever)."""
-    text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                       else f"\\u{ord(m.group()):04x}", text)
+    text = inert(text, lines=True)
     text = GRADER_FRAME.sub("  [grader stack frame removed]", text)
     lines = hidden_lines()
     for _ in range(HIDDEN_PASSES):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import time
@@ -18,6 +17,7 @@ from .filesystem import _SHARED_FOLDERS, shared_folders
 from .namespaces import network_namespace, probe_namespaces
 from .processes import descendants
 from .syscalls import PR_SET_CHILD_SUBREAPER, prctl
+from .trees import remove as remove_tree
 
 ZYGOTE_MODULES = ("grader.probes", "grader.build", "grader.computation.record", "grader.computation.weights",
                   "grader.spec", "grader.data", "grader.train")
@@ -144,7 +144,7 @@ def remove_sandboxes(sandboxes: dict[int, dict]) -> None:
         time.sleep(0.02)
     for sandbox in sandboxes.values():
         remove_cgroup(sandbox.get("cgroup"))
-        shutil.rmtree(sandbox["scratch"], ignore_errors=True)
+        remove_tree(sandbox["scratch"])
 
 
 def killall_uid(uid: int) -> bool:
