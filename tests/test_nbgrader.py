@@ -361,7 +361,7 @@ def intrusion(course_dir: Path) -> str:
             "    path = os.path.join(*parts)\n"
             "    try:\n        print('READ', open(path, 'rb').read(3000))\n"
             "    except OSError as error:\n        print('could not read', type(error).__name__)\n"
-            "import glob\nplaces = ['/work', '/root', '/home', '/tmp', '/srv', '/opt', '/var', os.path.dirname(parts[1])]\n"
+            f"import glob\nplaces = ['/work', '/root', '/home', '/tmp', '/srv', '/opt', '/var', {str(ROOT.parent)!r}]\n"
             "print('FOUND', [p for base in places for p in glob.glob(base + '/**/solutions/*.py', recursive=True)])\n"
             "print('UID', os.getuid())")
 
@@ -664,3 +664,65 @@ def test_the_maximum_is_the_same_for_every_student(loop):
     with Gradebook(f"sqlite:///{loop['course'] / 'gradebook.db'}") as gb:
         maxima = {s: gb.find_submission_notebook(MODULE, ASSIGNMENT, s).max_score for s in STUDENTS + HOSTILE}
     assert set(maxima.values()) == {sum(FULL.values())}, maxima
+
+
+# -- a whole course, with training -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_course(tmp_path_factory):
+    """The seven networks with the default options (training cells for the networks that train on a
+    CPU), the solutions handed in by one student, graded by one ``nbgrader autograde`` (about 100 s)."""
+    base = tmp_path_factory.mktemp("full")
+    course_dir = base / "course"
+    env = nbgrader_env(base / "home")
+    result = subprocess.run([sys.executable, "-m", "grader", "nbgrader", str(course_dir), "--assignment", ASSIGNMENT],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    nbgrader(env, course_dir, "generate_assignment", ASSIGNMENT)
+    folder = course_dir / "submitted" / "solutions" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    for module in MODULES:
+        release = nbformat.read(course_dir / "release" / ASSIGNMENT / f"{module}.ipynb", 4)
+        source = nbformat.read(course_dir / "source" / ASSIGNMENT / f"{module}.ipynb", 4)
+        nbformat.write(fill_answers(release, source), folder / f"{module}.ipynb")
+    nbgrader(env, course_dir, "autograde", ASSIGNMENT, timeout=1200)
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(ASSIGNMENT, "solutions")
+        return {"total": (submission.score, submission.max_score),
+                "notebooks": {nb.name: (nb.score, nb.max_score) for nb in submission.notebooks}}
+
+
+def test_the_solutions_score_what_grade_gives_with_training_on_a_cpu(full_course):
+    """``grade`` leaves out the training check of a network that does not train on the device (and its
+    points from the maximum); the course has a training cell for exactly the others: 92 / 92."""
+    from grader.grade import training_plan_or_reason
+    expected = {m: sum(p for kind, p in POINTS[m].items()
+                       if kind != "training" or training_plan_or_reason(m, "cpu")[0] is not None) for m in MODULES}
+    assert full_course["notebooks"] == {m: (float(p), float(p)) for m, p in expected.items()}
+    assert full_course["total"] == (92.0, 92.0) == (sum(expected.values()),) * 2
+
+
+def test_without_a_sandbox_the_notebook_is_not_run_and_still_graded(monkeypatch):
+    """Where the kernel cannot be sandboxed, KitExecute starts no kernel: every code cell says why,
+    and the grade cells are graded outside it as always."""
+    from traitlets.config import Config
+    from grader.jupyter import execute
+    monkeypatch.setattr(execute, "sandbox_unavailable", lambda: "no bwrap here (a test)")
+    monkeypatch.setattr(regrade, "grade_in_child", lambda *args: fake_report(("shapes", 2, "passed")))
+    monkeypatch.setattr(regrade, "REPORTS", {})
+    prose = course.book_prose(course.BOOK_TEXT.read_text(encoding="utf-8"))
+    nb = nbformat.from_dict(course.build_notebook("lenet", ["shapes"], OPTIONS, prose["lenet"]))
+    started = False
+
+    def no_kernel(*args, **kwargs):
+        nonlocal started
+        started = True
+        raise AssertionError("a kernel was started")
+    monkeypatch.setattr(execute.KitExecute, "run_in_sandbox", no_kernel)
+    nb, _ = execute.KitExecute(config=Config()).preprocess(nb, {"unique_key": "lenet"})
+    assert not started
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    grade = [c for c in code if c.metadata["nbgrader"].get("grade")]
+    assert all(any("no bwrap here (a test)" in o.get("evalue", "") for o in c.outputs) for c in code if c not in grade)
+    assert [o.output_type for o in grade[0].outputs] == ["stream"] and "✓" in grade[0].outputs[0].text
