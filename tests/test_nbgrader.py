@@ -553,6 +553,7 @@ def test_endless_loop_scores_zero_in_bounded_time(scores, loop):
 def test_os_exit_gives_a_clear_zero_row(scores, loop):
     assert set(scores["exit"]) == set(FULL) | {"total"}            # a row for every grade cell
     assert scores["exit"]["total"] == 0
+    skip_without_a_sandbox()
     graded = (loop["course"] / "autograded" / "exit" / ASSIGNMENT / f"{MODULE}.ipynb").read_text(encoding="utf-8")
     assert "KernelDied" in graded and "os._exit" in graded
     grades = (loop["course"] / "grades.csv").read_text(encoding="utf-8")
@@ -631,9 +632,19 @@ def test_the_grade_comes_from_the_kits_regrade(loop):
             assert [o for o in cell.outputs if o.output_type == "error"], cell.outputs     # every grade cell: 0
 
 
+def skip_without_a_sandbox():
+    from grader.jupyter.kernel import sandbox_unavailable
+    why = sandbox_unavailable()
+    if why:
+        pytest.skip(f"the notebooks' kernel cannot be sandboxed on this machine ({why}): autograde does not "
+                    "run the notebooks here, so there is no kernel output to check (run the tests as root "
+                    "with bubblewrap installed)")
+
+
 def test_the_kernel_can_neither_change_the_kit_nor_read_the_course(loop):
     before, after = loop["kit"]
     assert before == after
+    skip_without_a_sandbox()
     graded = nbformat.reads(autograded(loop, "intruder"), 4)
     cell = next(c for c in graded.cells if "could not write" in c.source)
     text = "".join(o.get("text", "") for o in cell.outputs)
