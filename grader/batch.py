@@ -673,17 +673,24 @@ def already_graded(folder: Path, student: Student, options: Options) -> bool:
 
 
 def failed_results(module: str, options: Options, message: str) -> list[dict]:
-    """Every check of ``module`` failed with ``message`` (for a refused archive or a file not graded)."""
+    """Every check of ``module`` failed with ``message`` (for a refused archive or a file not graded): the
+    same checks, for the same maximum, as a graded file (``grade.not_graded``)."""
     from . import grade
-    from .checking import catalogue
-    return [dataclasses.asdict(grade.Result(module, c.kind, c.name, c.points, 0.0, "failed", message))
-            for c in catalogue.checks(module) if options.train or c.kind != "training"]
+    return [dataclasses.asdict(r) for r in grade.not_graded(module, options.train, options.device, message,
+                                                              crashed=False)]
+
+
+def assignment_maximum(options: Options) -> float:
+    """The class's total (``grade.maximum``): one for every student, fixed by the options alone."""
+    from . import grade
+    return grade.maximum(options.modules, options.train, options.device)
 
 
 def write_student(out: Path, student: Student, results: list[dict], seconds: float, status: str,
                   options: Options) -> None:
     from . import grade
-    report = grade.GradeReport(student.id, [grade.Result(**r) for r in results], execution_time=seconds)
+    report = grade.GradeReport(student.id, [grade.Result(**r) for r in results], execution_time=seconds,
+                               maximum=assignment_maximum(options))
     data = report.gradescope()
     notes = [n for n in (student.rejected, student.rejected_zh) if n] + student.notes
     if status == "error":
@@ -894,7 +901,8 @@ def load_class(out: Path, students: list[str]) -> list[tuple[str, dict, dict]]:
     return loaded
 
 
-def write_grades(out: Path, loaded, modules) -> Path:
+def write_grades(out: Path, loaded, modules, maximum: float | None = None) -> Path:
+    """``maximum``: the class's total for every row (``assignment_maximum``); None: each results.json's."""
     path = out / "grades.csv"
     temporary = path.with_name(f"grades.csv.{os.getpid()}.tmp")      # shards may share a folder
     with open(temporary, "w", newline="", encoding="utf-8") as f:
@@ -908,7 +916,7 @@ def write_grades(out: Path, loaded, modules) -> Path:
                     points[module] += test.get("score", 0)
             # text cells through escaping.cell: no name or note is a formula in a spreadsheet
             writer.writerow([escaping.cell(student), f"{results.get('score', 0):g}",
-                             f"{results.get('max_score', 0):g}"]
+                             f"{maximum if maximum is not None else results.get('max_score', 0):g}"]
                             + [f"{round(points[m], 4):g}" for m in modules]
                             + [escaping.cell(meta.get("status", "")),
                                escaping.cell("; ".join(map(str, meta.get("notes", [])))[:300])])
@@ -973,7 +981,8 @@ def typical(outputs: list[str]) -> str:
     return f"{text[:220]} ({count}x)" if text else ""
 
 
-def class_summary(loaded, modules) -> dict:
+def class_summary(loaded, modules, options: Options | None = None) -> dict:
+    """``options``: the maxima are the rule's (``grade.module_maximum``); None: the largest found."""
     per_module = {m: Counter() for m in modules}
     points = {m: [] for m in modules}
     maxima = {m: 0.0 for m in modules}
@@ -1012,10 +1021,15 @@ def class_summary(loaded, modules) -> dict:
     ranked = sorted(failures.items(), key=lambda item: (-len(item[1]), -len(item[1]) / max(1, attempted[item[0][0]]),
                                                         order[item[0][0]], item[0]))
     totals = [r.get("score", 0) for _, r, _ in loaded]
+    max_total = max((r.get("max_score", 0) for _, r, _ in loaded), default=0)
+    if options is not None:
+        from . import grade
+        maxima = {m: grade.module_maximum(m, options.train, options.device) for m in modules}
+        max_total = assignment_maximum(options)
     return {"students": len(loaded), "per_module": per_module, "points": points, "maxima": maxima,
             "attempted": attempted, "ranked": ranked, "totals": totals,
             "mistakes": sorted(mistakes.items(), key=lambda item: (-item[1], order[item[0][0]], item[0])),
-            "max_total": max((r.get("max_score", 0) for _, r, _ in loaded), default=0)}
+            "max_total": max_total}
 
 
 def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str:
@@ -1107,8 +1121,8 @@ def summary_png(summary: dict, path: Path, top: int = 15) -> bool:
 
 def write_class_files(out: Path, students: list[str], options: Options, stream) -> None:
     loaded = load_class(out, students)
-    write_grades(out, loaded, options.modules)
-    summary = class_summary(loaded, options.modules)
+    write_grades(out, loaded, options.modules, assignment_maximum(options))
+    summary = class_summary(loaded, options.modules, options)
     text = summary_text(summary, options.modules, options)
     (out / "summary.txt").write_text(text, encoding="utf-8")
     png = summary_png(summary, out / "summary.png")

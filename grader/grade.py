@@ -46,6 +46,9 @@ class GradeReport:
     results: list[Result] = field(default_factory=list)
     execution_time: float = 0.0
     printed: dict[str, str] = field(default_factory=dict)     # module -> what it printed (truncated)
+    # The assignment's total (``maximum``: the instructor's parts, device and training, never the files a
+    # student handed in); None: the sum of the results' maxima (a report built from results alone).
+    maximum: float | None = None
 
     @property
     def score(self) -> float:
@@ -53,7 +56,7 @@ class GradeReport:
 
     @property
     def max_score(self) -> float:
-        return sum(r.max_score for r in self.results)
+        return self.maximum if self.maximum is not None else sum(r.max_score for r in self.results)
 
     def by_module(self) -> dict[str, list[Result]]:
         grouped: dict[str, list[Result]] = {}
@@ -62,14 +65,16 @@ class GradeReport:
         return grouped
 
     def gradescope(self) -> dict:
-        skipped = [r for r in self.results if r.status == "skipped"]
+        """Gradescope's results.json. A check left out of the total (a training check the device does not
+        run: 0 of 0) is not a test there, where it would show as a pass; the summary names it."""
+        left_out = [r for r in self.results if not r.counted]
         summary = f"Score {self.score:g} / {self.max_score:g}."
-        if skipped:
-            summary += f" {len(skipped)} check(s) skipped and not counted: " + "; ".join(
-                f"{r.module} {r.kind}" for r in skipped)
+        if left_out:
+            summary += (f" Not run on this grading machine, so not part of the total: "
+                        + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".")
         return {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
                 "execution_time": round(self.execution_time, 2), "output": summary,
-                "tests": [r.gradescope() for r in self.results]}
+                "tests": [r.gradescope() for r in self.results if r.counted]}
 
     def text(self, lang: str = "en") -> str:
         """The console report: ``lang`` is ``en``, ``zh`` or ``both``."""
@@ -237,8 +242,53 @@ def training_plan_or_reason(module: str, device: str):
     return plan, ""
 
 
-def fail_all(module, checks, message) -> list[Result]:
-    return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=True) for c in checks]
+# -- the total: one per assignment ---------------------------------------------------------------
+# What a student is graded out of is fixed by the instructor's choices alone: the parts (``--only``),
+# training on or off, and the device, whose training plan says which training checks run. Every check of
+# a graded part counts (a missing, rejected or broken file fails them all), except training checks when
+# training is off (left out) or the device has no plan for that part (skipped, 0 of 0). ``grade``,
+# ``batch`` and Gradescope all take their maximum from here, whatever files a student hands in.
+
+def training_counts(module: str, train: bool, device: str) -> bool:
+    """Whether ``module``'s training checks are part of the total: training on, and a plan on ``device``."""
+    return bool(train) and training_plan_or_reason(module, device)[0] is not None
+
+
+def counted_checks(module: str, train: bool, device: str) -> list:
+    """The checks of ``module`` whose points make up its maximum (``catalogue.CheckInfo``), in order."""
+    from .checking import catalogue
+    return [c for c in catalogue.checks(module)
+            if c.kind != "training" or training_counts(module, train, device)]
+
+
+def module_maximum(module: str, train: bool, device: str) -> float:
+    return round(sum(c.points for c in counted_checks(module, train, device)), 6)
+
+
+def maximum(modules, train: bool, device: str) -> float:
+    """The assignment's total for these options: the same for every student."""
+    return round(sum(module_maximum(m, train, device) for m in modules), 6)
+
+
+def skipped_training(module: str, checks, device: str, reason: str) -> list[Result]:
+    """Training checks the device does not run: reported, and out of the maximum (0 of 0)."""
+    return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped", f"skipped on {device}: {reason}") for c in checks]
+
+
+def not_graded(module: str, train: bool, device: str, message: str, crashed: bool = True) -> list[Result]:
+    """Every check of ``module`` when its file cannot be graded at all (missing, unreadable, rejected, not
+    graded): each check that counts fails with ``message``, for its points; the training checks the device
+    does not run are skipped as they are for a file that is graded, so the maximum stays the same."""
+    from .checking import catalogue
+    results = fail_all(module, counted_checks(module, train, device), message, crashed)
+    if train and not training_counts(module, train, device):
+        results += skipped_training(module, catalogue.checks(module, {"training"}), device,
+                                    training_plan_or_reason(module, device)[1])
+    return results
+
+
+def fail_all(module, checks, message, crashed: bool = True) -> list[Result]:
+    return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=crashed) for c in checks]
 
 
 def design_kinds(module: str) -> set[str]:
@@ -310,8 +360,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     children = children or StudentChildren(submission, limits)
     try:
         source, sandbox = children.take(module)
-    except SandboxError as error:
-        return fail_all(module, checks + (training_checks if train else []), error.message()), ""
+    except SandboxError as error:           # a missing or unreadable file: every check that counts fails
+        return not_graded(module, train, device, error.message()), ""
     reference = reference_for(module, limits)
     measurer = Measurer(submission, module, limits, slot=2) if replayable(module) else None
     student = Observer(sandbox, "student", measurer=measurer, module=module, reference=reference)
@@ -355,8 +405,7 @@ def run_training(submission, module, source, checks, limits, reference, device) 
     from .checking import runner
     plan, reason = training_plan_or_reason(module, device)
     if plan is None:
-        return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped",
-                       f"skipped on {device}: {reason}") for c in checks]
+        return skipped_training(module, checks, device, reason)
     data_dir = training_data_dir()
     budget = training_limits(plan, limits, reference, device, data_dir)
     if replayable(module):      # their process records the graph; the replay, which alone sees the data, trains
@@ -440,9 +489,9 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     if train and any(training_plan_or_reason(m, device)[0] for m in modules):
         training_data_dir()        # no data: stop before grading anything
     started = time.monotonic()
-    report = GradeReport(str(submission))
-    hidden = hidden_lines()
     modules = tuple(modules)
+    report = GradeReport(str(submission), maximum=maximum(modules, train, device))
+    hidden = hidden_lines()
     children = StudentChildren(submission, limits)
     try:
         for index, module in enumerate(modules):
@@ -456,6 +505,10 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     finally:
         children.close()
     report.execution_time = time.monotonic() - started
+    found = round(sum(r.max_score for r in report.results), 6)
+    if abs(found - report.maximum) > 1e-6:      # a check that vanished or skipped: the grader's problem
+        print(f"grader: warning: the checks of {submission} add up to a maximum of {found:g}, the "
+              f"assignment's total is {report.maximum:g}", file=sys.stderr)
     return report
 
 

@@ -36,11 +36,25 @@ class Result:
     def __post_init__(self):
         self.name, self.output = clean_text(self.name, 500), clean_text(self.output)
 
+    @property
+    def counted(self) -> bool:
+        """Part of the total: all but a check skipped for the device (0 of 0, see ``grade.maximum``)."""
+        return not (self.status == "skipped" and self.max_score == 0)
+
     def gradescope(self) -> dict:
-        test = {"name": f"{self.module}: {self.name}", "score": round(self.score, 4),
-                "max_score": round(self.max_score, 4),
-                "status": "failed" if self.status == "failed" else "passed",
-                "output": self.output[:MAX_OUTPUT_CHARS], "tags": [self.module, self.kind]}
+        """One test of Gradescope's results.json, whose status reads as what happened: ``passed`` for every
+        point earned (a check that only repeats a mistake charged in another check keeps its points, and
+        its name says so), ``failed`` for points lost (a check that did not run loses its points and says
+        so). A check out of the total is not written (``GradeReport.gradescope``)."""
+        name, status = f"{self.module}: {self.name}", "passed"
+        if self.status == "skipped":
+            name, status = name + " (not run / 未运行)", "failed"
+        elif self.status == "failed" and self.same_as and self.score >= self.max_score:
+            name += " (same mistake as another check, charged there / 同一错误，已在别处扣分)"
+        elif self.status == "failed":
+            status = "failed"
+        test = {"name": name, "score": round(self.score, 4), "max_score": round(self.max_score, 4),
+                "status": status, "output": self.output[:MAX_OUTPUT_CHARS], "tags": [self.module, self.kind]}
         if self.cause:
             test["extra_data"] = {"cause": self.cause, "same_as": self.same_as}
         return test
