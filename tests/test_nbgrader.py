@@ -363,7 +363,10 @@ def intrusion(course_dir: Path) -> str:
             "    except OSError as error:\n        print('could not read', type(error).__name__)\n"
             f"import glob\nplaces = ['/work', '/root', '/home', '/tmp', '/srv', '/opt', '/var', {str(ROOT.parent)!r}]\n"
             "print('FOUND', [p for base in places for p in glob.glob(base + '/**/solutions/*.py', recursive=True)])\n"
-            "print('UID', os.getuid())")
+            "print('UID', os.getuid())\n"
+            "import ctypes, platform\nlibc = ctypes.CDLL(None, use_errno=True)\n"      # add_key into the user keyring
+            "number = {'x86_64': 248, 'aarch64': 217}[platform.machine()]\n"
+            "print('KEYRING', libc.syscall(number, b'user', b'd2l', b'x', 1, -4), ctypes.get_errno())")
 
 
 def hostile(release, source, course_dir: Path) -> dict[str, nbformat.NotebookNode | bytes]:
@@ -651,6 +654,7 @@ def test_the_kernel_can_neither_change_the_kit_nor_read_the_course(loop):
     assert "could not write" in text and "could not read" in text, cell.outputs
     assert "WROTE" not in text and "READ" not in text and "FOUND []" in text
     assert "UID 0" not in text
+    assert "KEYRING -1 1" in text                   # EPERM: the sandbox's seccomp filter
     text = autograded(loop, "intruder")
     for line in course.solution_regions((ROOT / "solutions" / f"{MODULE}.py").read_text(encoding="utf-8"))[0].splitlines():
         if len(line.strip()) >= 12:

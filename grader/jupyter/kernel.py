@@ -22,7 +22,9 @@ bubblewrap (``bwrap``, a maintained tool; Debian package ``bubblewrap``):
 - as root: an unprivileged user id of its own (``grader.sandbox.uids``),
   no capabilities, no new privileges, rlimits on memory, processes and file
   size; not root: a user namespace of its own instead (the same view of the
-  files, all of them read-only).
+  files, all of them read-only);
+- the sandbox's seccomp filter (``grader.sandbox.seccomp``: no kernel
+  keyrings, no bpf), so nothing it leaves keyed by its uid outlives it.
 
 The kernel talks to nbgrader over unix sockets (ZeroMQ's ``ipc`` transport)
 in the connection file's folder, the only folder of the machine it may
@@ -218,12 +220,19 @@ def kernel_command(connection_file: str, extra: list[str]) -> list[str]:
     return [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *extra]
 
 
-def run(command: list[str], **options) -> int:
-    """Run the kernel, passing SIGTERM and SIGINT on; the kernel dies with this process."""
+def run(command: list[str], filtered: bool = False, **options) -> int:
+    """Run the kernel, passing SIGTERM and SIGINT on; the kernel dies with this process. ``filtered``:
+    the sandbox's seccomp filter (no kernel keyrings, no bpf: per-uid state that would outlive it) is
+    installed before bwrap starts, so the kernel and all it starts have it."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                               preexec_fn=lambda: libc.prctl(1, signal.SIGKILL), **options)   # PR_SET_PDEATHSIG
+
+    def prepare():
+        libc.prctl(1, signal.SIGKILL)              # PR_SET_PDEATHSIG
+        if filtered:
+            from ..sandbox.seccomp import install_filter
+            install_filter()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=prepare, **options)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: process.send_signal(signum))
     return process.wait()
@@ -238,16 +247,22 @@ def sandboxed(connection_file: str, extra: list[str]) -> int:
         return 3
     runtime = os.path.dirname(os.path.abspath(connection_file))
     package = write_package(Path(runtime))
-    uid = None
+    from ..sandbox.seccomp import supported
+    from ..sandbox.uids import release_uid, reserve_uid
+    uid = lock = None
     if os.geteuid() == 0:
-        from ..sandbox.uids import reserve_uid
-        uid, _lock = reserve_uid(os.getpid() % 1000)     # held (flock) while this process lives
+        uid, lock = reserve_uid()                 # held (flock) while this process lives
         for path in (runtime, connection_file):
             os.chown(path, uid, uid)
     command = [shutil.which("bwrap"), *bwrap_arguments(runtime, str(package), os.getcwd(), uid), "--"]
     if uid is not None:
         command += drop_to(uid)
-    return run(command + kernel_command(connection_file, extra), cwd="/", stdout=subprocess.DEVNULL)
+    try:
+        return run(command + kernel_command(connection_file, extra), filtered=supported(), cwd="/",
+                   stdout=subprocess.DEVNULL)
+    finally:
+        if uid is not None:
+            release_uid(uid, lock)
 
 
 def unsandboxed(connection_file: str, extra: list[str]) -> int:

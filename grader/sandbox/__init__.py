@@ -12,11 +12,17 @@ Each child
 - starts a new session, so that it and everything it spawns can be killed;
 - gets resource limits: address space (the memory cap), CPU time, file size,
   open files, no core dumps, no new privileges;
+- gets a seccomp filter (inherited by every program it starts): the kernel
+  keyring calls (``add_key``, ``request_key``, ``keyctl``), whose keyrings
+  are kept per uid after its last process, and ``bpf`` fail with EPERM;
 - when the grader runs as root: runs under an unprivileged user id of its
-  own (reserved for its lifetime) with a process limit, in a memory cgroup
-  of its own where the machine has a writable one (memory held in files,
-  memfd or SysV segments counts; otherwise ``os.memfd_create`` is refused in
-  its process), and in private mount and IPC namespaces where
+  own (drawn at random from 67 million, reserved for its lifetime) with a
+  process limit, in a memory cgroup of its own where the machine has a
+  writable one (memory held in files, memfd or SysV segments counts;
+  otherwise ``os.memfd_create`` is refused in its process), in a CPU cgroup
+  of its own where that controller is writable (one equal share: a sandbox
+  busy on every core slows another by a bounded factor, however many
+  processes it runs), and in private mount and IPC namespaces where
   - the repository (``solutions/``, ``tests/``, ``grader/``, ``.git``) and
     the folder holding it, the highest folder above the submission below a
     system folder (the whole class, at any depth: ``CLASS/<student>/...``),
@@ -71,7 +77,8 @@ package itself, and ``probes`` imports none of them: no import cycle):
   (length, values, depth) before it is parsed;
 - ``guard``: the snapshot and the audit hook against tampering in the child;
 - ``limits``: ``Limits`` and the child's rlimits; ``cgroup``: its memory
-  cgroup; ``uids``: its private user id; ``processes``: /proc's process tables;
+  cgroup and CPU share; ``uids``: its private user id; ``seccomp``: its
+  filter of kernel calls; ``processes``: /proc's process tables;
 - ``namespaces``, ``filesystem``: the child's private namespaces and view of
   the machine; ``syscalls``: ``mount``, ``unshare``, ``prctl``; ``paths``:
   what is hidden from it and what is shown;

@@ -23,7 +23,7 @@ from .output import SHOWN_OUTPUT_CHARS, clean_text, shorten
 from .paths import (EXPOSED_GRADER_FILES, GRADER_DIR, NEVER_HIDDEN, ROOT, class_root, data_dir_may_be_shown,
                     data_folders, outside_the_system, under)
 from .processes import process_table, processes_of_uid
-from .uids import SANDBOX_UID_COUNT, reserve_uid
+from .uids import release_uid, reserve_uid
 from .zygote_client import _LIVE, Zygote, current_zygote, zygote
 
 
@@ -50,6 +50,7 @@ class Sandbox:
         self.told_to_leave = False
         self.hello: dict = {}
         self.cgroup: dict | None = None
+        self.cpu_cgroup: dict | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix=f"grader-{module}-"))
         self.output_path = self.scratch / "output.txt"
         self.owner = os.getpid()
@@ -64,7 +65,7 @@ class Sandbox:
         (self.scratch / f"{self.module}.py").write_bytes(source)
         self.output_path.touch()
         if os.geteuid() == 0:
-            self.uid, self.uid_lock = reserve_uid((os.getpid() * 8 + self.slot) % SANDBOX_UID_COUNT)
+            self.uid, self.uid_lock = reserve_uid()
             for path in (self.scratch, self.scratch / f"{self.module}.py", self.output_path):
                 os.chown(path, self.uid, self.uid)
             os.chmod(self.scratch, 0o700)
@@ -74,6 +75,7 @@ class Sandbox:
                   "uid": self.uid, "timeout": self.limits.timeout, "memory_mb": self.limits.memory_mb,
                   "marker": str(self.scratch), "grader_pid": os.getpid(), "hide": self.hidden_paths(),
                   "expose": self.exposed_paths(), "cgroup": self.memory_cgroup(z),
+                  "cpu_cgroup": self.cpu_share(z),
                   "replay": self.replay, "trains": self.data_dir is not None,
                   "env": ({"FASHION_MNIST_DIR": str(self.data_dir)} if self.data_dir is not None else {})}
         try:
@@ -93,6 +95,14 @@ class Sandbox:
         self.cgroup = {"path": os.path.join(base["path"], f"grader-{self.scratch.name}"), "kind": base["kind"],
                        "bytes": (self.limits.memory_mb + CGROUP_ALLOWANCE_MB) << 20}
         return self.cgroup
+
+    def cpu_share(self, z: "Zygote") -> dict | None:
+        """The child's CPU cgroup (made by the child, removed in ``stop``): as root, one share of the machine."""
+        base = z.info.get("cpu_cgroup")
+        if self.uid is None or not base:
+            return None
+        self.cpu_cgroup = {"path": os.path.join(base["path"], f"grader-{self.scratch.name}"), "kind": base["kind"]}
+        return self.cpu_cgroup
 
     def hidden_paths(self) -> list[str]:
         paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
@@ -270,8 +280,11 @@ class Sandbox:
         if self.cgroup is not None:
             remove_cgroup(self.cgroup)
             self.cgroup = None
+        if self.cpu_cgroup is not None:
+            remove_cgroup(self.cpu_cgroup)
+            self.cpu_cgroup = None
         if self.uid_lock is not None:
-            os.close(self.uid_lock)
+            release_uid(self.uid, self.uid_lock)
             self.uid_lock = None
         for fd in ("requests", "replies"):
             if hasattr(self, fd):

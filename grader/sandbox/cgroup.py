@@ -1,4 +1,4 @@
-"""The child's memory cgroup: memory held in files (memfd, tmpfs, SysV shm) counts too."""
+"""The child's cgroups: memory (memory held in files, memfd, tmpfs, SysV shm, counts too) and its CPU share."""
 from __future__ import annotations
 
 import os
@@ -22,13 +22,19 @@ CGROUP_ALLOWANCE_MB = 128
 
 def memory_cgroup_base() -> dict | None:
     """{"path": this process's memory cgroup folder, "kind": "v1" | "v2"} if children can be made there."""
+    return cgroup_base("memory")
+
+
+def cgroup_base(controller: str) -> dict | None:
+    """{"path": this process's cgroup folder for ``controller`` ("memory" or "cpu"), "kind": "v1" | "v2"}
+    if children with that controller's limit can be made there."""
     mounts = {}
     try:
         with open("/proc/self/mountinfo") as info:
             for line in info:
                 left, _, right = line.partition(" - ")
                 fields, (fstype, _, options) = left.split(), right.split()[:3]
-                if fstype == "cgroup" and "memory" in options.split(","):
+                if fstype == "cgroup" and controller in options.split(","):
                     mounts["v1"] = (fields[4], fields[3])
                 elif fstype == "cgroup2":
                     mounts.setdefault("v2", (fields[4], fields[3]))
@@ -37,27 +43,33 @@ def memory_cgroup_base() -> dict | None:
     except (OSError, ValueError):
         return None
     for _, controllers, path in sorted(lines, key=lambda l: l[1] == ""):         # v1 first
-        kind = "v2" if controllers == "" else "v1" if "memory" in controllers.split(",") else None
+        kind = "v2" if controllers == "" else "v1" if controller in controllers.split(",") else None
         if kind not in mounts:
             continue
         point, root = mounts[kind]
         if root != "/" and under(path, root):          # a bind mount of part of the hierarchy
             path = path[len(root):] or "/"
         base = {"path": os.path.normpath(point + "/" + path), "kind": kind}
-        if cgroup_works(base):
+        if cgroup_works(base, controller):
             return base
     return None
 
 
-def cgroup_works(base: dict) -> bool:
-    """Can a child cgroup be made here and given a memory limit? Tried with a throwaway one."""
-    probe = os.path.join(base["path"], f"grader-probe-{os.getpid()}")
+# the file that limits a controller in a cgroup, and a value to try it with
+LIMIT_FILES = {("memory", "v1"): ("memory.limit_in_bytes", str(1 << 30)),
+               ("memory", "v2"): ("memory.max", str(1 << 30)),
+               ("cpu", "v1"): ("cpu.shares", "1024"), ("cpu", "v2"): ("cpu.weight", "100")}
+
+
+def cgroup_works(base: dict, controller: str = "memory") -> bool:
+    """Can a child cgroup be made here and given a limit of ``controller``? Tried with a throwaway one."""
+    probe = os.path.join(base["path"], f"grader-probe-{controller}-{os.getpid()}")
     try:
         os.mkdir(probe)
     except OSError:
         return False
     try:
-        write_cgroup(probe, "memory.limit_in_bytes" if base["kind"] == "v1" else "memory.max", str(1 << 30))
+        write_cgroup(probe, *LIMIT_FILES[controller, base["kind"]])
         return True
     except OSError:
         return False
@@ -99,6 +111,30 @@ def enter_memory_cgroup(cgroup: dict | None) -> bool:
         return False
     try:
         join_memory_cgroup(cgroup)
+        return True
+    except OSError:
+        return False
+
+
+# -- the CPU share: one sandbox burning every core slows another by a bounded factor ---------------
+#
+# Each child's processes are one group for the scheduler (cgroup cpu controller, the same weight
+# for every sandbox: cpu.shares 1024 in v1, cpu.weight 100 in v2), so under contention a sandbox
+# gets its share of the machine however many processes or threads it runs: with k sandboxes busy
+# at once, one of them gets at least about 1/k of the CPUs (less the grading processes' own use).
+# Where the machine's cgroup for the cpu controller is not writable, the isolation notes say so.
+
+CPU_WEIGHT = {"v1": ("cpu.shares", "1024"), "v2": ("cpu.weight", "100")}
+
+
+def enter_cpu_cgroup(cgroup: dict | None) -> bool:
+    """Join the child's CPU cgroup (as root, made here, removed with the sandbox); False where it fails."""
+    if not cgroup:
+        return False
+    try:
+        os.makedirs(cgroup["path"], exist_ok=True)
+        write_cgroup(cgroup["path"], *CPU_WEIGHT[cgroup["kind"]])
+        write_cgroup(cgroup["path"], "cgroup.procs", str(os.getpid()))
         return True
     except OSError:
         return False

@@ -8,12 +8,13 @@ import signal
 import sys
 from pathlib import Path
 
-from .cgroup import enter_memory_cgroup
+from .cgroup import enter_cpu_cgroup, enter_memory_cgroup
 from .channel import send
 from .compiler import compiler_imported
 from .filesystem import private_filesystem
 from .limits import NPROC_LIMIT, refuse_memfd, set_limits
 from .paths import ROOT
+from .seccomp import install_filter
 from .serve import serve
 from .syscalls import PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, prctl
 
@@ -42,12 +43,14 @@ def child_main(config: dict, requests: int, replies: int) -> None:
             except OSError:
                 pass
     set_limits(config)
-    hello = {"hidden": False, "why": "not root", "notes": [], "cgroup": False, "compiler": compiler_imported()}
+    hello = {"hidden": False, "why": "not root", "notes": [], "cgroup": False, "cpu": False, "seccomp": False,
+             "compiler": compiler_imported()}
     work = scratch
     uid = config["uid"]
     if uid is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
         hello["cgroup"] = enter_memory_cgroup(config.get("cgroup"))
+        hello["cpu"] = enter_cpu_cgroup(config.get("cpu_cgroup"))
         source = (scratch / f"{module}.py").read_bytes()
         work, problems, hello["notes"] = private_filesystem(config, source)
         hello.update(hidden=not problems, why="; ".join(problems))
@@ -64,6 +67,11 @@ def child_main(config: dict, requests: int, replies: int) -> None:
     if not hello["cgroup"]:
         refuse_memfd()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    try:     # no keyrings (per uid, they outlive the sandbox): in this process and every program it starts
+        install_filter()
+        hello["seccomp"] = True
+    except OSError as e:
+        hello["notes"] = [*hello["notes"], f"no seccomp filter ({e.strerror or e})"]
     os.chdir(work)
     os.environ.clear()
     os.environ.update({"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/tmp",

@@ -21,6 +21,9 @@ def isolation_notes() -> list[str]:
                 NETWORK_NOTE.format(why="not root")]
     z = zygote()
     notes = []
+    if "seccomp" in z.info and not z.info["seccomp"]:
+        notes.append(f"no seccomp filter ({z.info.get('seccomp_why') or 'unknown'}): submissions can use the "
+                     "kernel's keyrings, which outlive a sandbox and are kept per user id.")
     if not z.info.get("namespaces"):
         notes.append(f"no private mount namespace ({z.info.get('why', 'unknown')}): submissions run as a private "
                      "user id but can read world-readable files (the reference solutions, the grader, other "
@@ -28,6 +31,10 @@ def isolation_notes() -> list[str]:
     network = z.info.get("network") or {}
     if not network.get("zygote") and not network.get("child"):
         notes.append(NETWORK_NOTE.format(why=f"{z.bwrap_why or 'bwrap unused'}; {network.get('why') or 'unknown'}"))
+    if "cpu_cgroup" in z.info and not z.info["cpu_cgroup"]:
+        notes.append("no CPU share per submission (this process's cgroup for the cpu controller is not writable: "
+                     "cgroup v1 cpu, or v2 with the cpu controller delegated): a submission that keeps every core "
+                     "busy slows the others being graded on this machine.")
     return notes
 
 

@@ -11,11 +11,12 @@ import time
 
 from .. import probes
 from .compiler import compiler_imported, import_for_training, mark_kernels_never_compiled
-from .cgroup import memory_cgroup_base, remove_cgroup
+from .cgroup import cgroup_base, memory_cgroup_base, remove_cgroup
 from .child import child_main
 from .filesystem import _SHARED_FOLDERS, shared_folders
 from .namespaces import network_namespace, probe_namespaces
 from .processes import descendants
+from .seccomp import probe_filter
 from .syscalls import PR_SET_CHILD_SUBREAPER, prctl
 from .trees import remove as remove_tree
 
@@ -52,11 +53,13 @@ def zygote_main(fd: int, settings: dict | None = None) -> None:
     network = {"zygote": bool(grader_network and own_network and own_network != grader_network),
                "child": False, "why": "not root"}
     info = {"id": 0, "ready": True, "pid": os.getpid(), "namespaces": False, "why": "not root", "cgroup": None,
-            "network": network, "kernels_marked": marked, "compiler": compiler_imported()}
+            "network": network, "kernels_marked": marked, "compiler": compiler_imported(), "cpu_cgroup": None}
+    info["seccomp"], info["seccomp_why"] = probe_filter()
     if os.geteuid() == 0:
         info["namespaces"], info["why"], network["child"], network["why"] = probe_namespaces()
         _SHARED_FOLDERS[:] = shared_folders() if info["namespaces"] else []
         info["shared_folders"], info["cgroup"] = _SHARED_FOLDERS, memory_cgroup_base()
+        info["cpu_cgroup"] = cgroup_base("cpu")
     sandboxes: dict[int, dict] = {}
     try:
         sock.send(json.dumps(info).encode())
@@ -98,7 +101,8 @@ def serve_forks(sock, sandboxes: dict[int, dict]) -> None:
                 finally:
                     os._exit(70)
             reply["pid"] = pid
-            sandboxes[pid] = {"scratch": request["config"]["scratch"], "cgroup": request["config"].get("cgroup")}
+            sandboxes[pid] = {"scratch": request["config"]["scratch"], "cgroup": request["config"].get("cgroup"),
+                              "cpu_cgroup": request["config"].get("cpu_cgroup")}
             try:
                 pidfds.add(os.pidfd_open(pid))
             except OSError:         # no pidfds here (Linux before 5.3): the 50 ms collection still reports it
@@ -144,6 +148,7 @@ def remove_sandboxes(sandboxes: dict[int, dict]) -> None:
         time.sleep(0.02)
     for sandbox in sandboxes.values():
         remove_cgroup(sandbox.get("cgroup"))
+        remove_cgroup(sandbox.get("cpu_cgroup"))
         remove_tree(sandbox["scratch"])
 
 

@@ -163,6 +163,9 @@ CASES: list[Case] = [
     # -- collusion between students -----------------------------------------------------------
     Case("collude-shared-folders", "collusion", "collude_shared_folders.py", root_only=True, repeat=2,
          printed=("planted in:",), not_printed=("collusion: ran", "filled 40 MB"), max_seconds=TIMEOUT + 15),
+    Case("collude-keyring", "collusion", "collude_keyring.py", repeat=2, printed=("keyring stored:",),
+         not_printed=("keyring: ran",), max_seconds=TIMEOUT + 15,
+         notes="a key in the uid's user keyring outlives the sandbox: the keyring calls are refused (seccomp)"),
     Case("cheat-nested-class", "collusion", "cheat_nested_class.py", root_only=True, nested_class=True,
          printed=("found: None", "other processes: 0 naming the class: 0")),
     # -- malformed input --------------------------------------------------------------------
