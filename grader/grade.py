@@ -52,7 +52,7 @@ class GradeReport:
 
     @property
     def score(self) -> float:
-        return sum(r.score for r in self.results)
+        return round(sum(r.score for r in self.results), 6)      # as ``maximum``: fractional points add up exactly
 
     @property
     def max_score(self) -> float:

@@ -364,9 +364,9 @@ def intrusion(course_dir: Path) -> str:
             f"import glob\nplaces = ['/work', '/root', '/home', '/tmp', '/srv', '/opt', '/var', {str(ROOT.parent)!r}]\n"
             "print('FOUND', [p for base in places for p in glob.glob(base + '/**/solutions/*.py', recursive=True)])\n"
             "print('UID', os.getuid())\n"
-            "import ctypes, platform\nlibc = ctypes.CDLL(None, use_errno=True)\n"      # add_key into the user keyring
+            "import ctypes, platform\nlib = ctypes.CDLL(None, use_errno=True)\n"      # add_key into the user keyring
             "number = {'x86_64': 248, 'aarch64': 217}[platform.machine()]\n"
-            "print('KEYRING', libc.syscall(number, b'user', b'd2l', b'x', 1, -4), ctypes.get_errno())")
+            "print('KEYRING', lib.syscall(number, b'user', b'd2l', b'x', 1, -4), ctypes.get_errno())")
 
 
 def hostile(release, source, course_dir: Path) -> dict[str, nbformat.NotebookNode | bytes]:
