@@ -666,6 +666,11 @@ def test_the_zygote_imports_torchs_compiler_only_for_children_that_train(tmp_pat
                          ids=lambda c: c.id)
 def test_a_forged_reply_length_costs_the_grader_no_memory(case: Case, tmp_path):
     """The grader's buffer grows with the bytes that came, never with the length claimed (2 GB, 30 MB)."""
+    assert_graded_in_memory(case, tmp_path, 8 * 2**20)
+
+
+def assert_graded_in_memory(case: Case, tmp_path, limit: int) -> None:
+    """Grade ``case``: the grader's Python allocations stay under ``limit`` bytes, the report says why, in time."""
     scene = Scene(case, tmp_path)
     try:
         submission = scene.lay_out(scene.submission)
@@ -675,7 +680,7 @@ def test_a_forged_reply_length_costs_the_grader_no_memory(case: Case, tmp_path):
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        assert peak < 8 * 2**20, f"the grader's Python allocations peaked at {peak / 2**20:.1f} MB"
+        assert peak < limit, f"the grader's Python allocations peaked at {peak / 2**20:.1f} MB"
         assert case.expect[0] in report.text("en") and elapsed <= case.max_seconds
     finally:
         scene.remove()
@@ -684,20 +689,7 @@ def test_a_forged_reply_length_costs_the_grader_no_memory(case: Case, tmp_path):
 def test_a_reply_of_millions_of_small_objects_is_never_built(tmp_path):
     """3 million ``{}`` under the length cap (9 MB; 30 MB grew the grading process to 2.7 GB): the grader counts
     a reply's values on its bytes and refuses it before building one object from it."""
-    case = next(c for c in CASES if c.id == "forge-channel-many-objects")
-    scene = Scene(case, tmp_path)
-    try:
-        submission = scene.lay_out(scene.submission)
-        tracemalloc.start()
-        try:
-            report, elapsed = grade(submission, case.modules)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert peak < 64 * 2**20, f"the grader's Python allocations peaked at {peak / 2**20:.1f} MB"
-        assert case.expect[0] in report.text("en") and elapsed <= case.max_seconds
-    finally:
-        scene.remove()
+    assert_graded_in_memory(next(c for c in CASES if c.id == "forge-channel-many-objects"), tmp_path, 64 * 2**20)
 
 
 def piped(body: bytes):
