@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -60,32 +61,86 @@ class PackageError(Exception):
 # -- what students may see ------------------------------------------------------------------
 
 def brief(output: str) -> str:
-    """The headline lines of a message (English and Chinese), where the student's code raised,
-    and what the student's code printed; no expected / found / hint details."""
-    kept, printed = [], False
+    """A message as a hidden check's brief feedback: its headline (the first line, and the first line in
+    Chinese), where the student's own code raised (``at FILE line N``) and what the student's code
+    printed. Nothing else: no expected / found / hint details, no "also" or "the mistake" lines, no
+    line that names what the book's network has there."""
+    kept, printed, english, chinese = [], False, False, False
     for line in output.splitlines():
         if line.startswith("--- ") and "printed" in line:
             printed = True
-        if printed or not line.startswith(" ") or line.lstrip().startswith("at "):
+        if printed or line.lstrip().startswith("at "):
             kept.append(line)
+        elif not line.startswith(" ") and line.strip():
+            if has_chinese(line) and not chinese and " / " not in line:     # not a label "the mistake / 错误所在"
+                kept.append(line)
+                chinese = True
+            elif not has_chinese(line) and not english:
+                kept.append(line)
+                english = True
     return "\n".join(kept)
 
 
+def has_chinese(line: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in line)
+
+
+def printed_part(output: str) -> str:
+    """The section of a message that shows what the student's code printed ("--- x.py printed ..."), or ""."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("--- ") and "printed" in line:
+            return "\n".join(lines[i:])
+    return ""
+
+
+def same_mistake(test: dict) -> str:
+    """A check that repeats a mistake charged elsewhere, briefly: which check reports it, not what it is."""
+    first = str((test.get("extra_data") or {}).get("same_as", ""))
+    text = (f"the same mistake as in '{first}', reported there.\n"
+            f"与“{first}”中的错误相同，已在那里报告。")
+    printed = printed_part(test.get("output", ""))
+    return text + ("\n" + printed if printed else "")
+
+
 def student_view(test: dict, feedback: str, visibility: str) -> dict:
-    """One Gradescope test as students may see it."""
+    """One Gradescope test as students may see it. The checks the visible tests also make keep
+    everything; the hidden ones keep, with ``brief``, the headline, the student's line and what the
+    student's code printed (``brief``), with ``none`` nothing but pass/fail and points. Neither keeps the
+    mistake's gist in ``extra_data`` ("padding 0 instead of 2": the book's value)."""
     test = dict(test)
     kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
     if kind in VISIBLE_KINDS:
         test["visibility"] = "visible"
         return test
     test["visibility"] = visibility
-    # a failure, or a check that repeats a mistake charged elsewhere (passed: it keeps its points)
-    if test.get("status") == "failed" or (test.get("extra_data") or {}).get("same_as"):
-        if feedback == "brief":
-            test["output"] = brief(test.get("output", ""))
-        elif feedback == "none":
-            test["output"] = ""
+    if feedback == "full":
+        return test
+    extra = dict(test.get("extra_data") or {})
+    if feedback == "brief":
+        test["output"] = same_mistake(test) if extra.get("same_as") else brief(test.get("output", ""))
+    else:
+        test["output"] = ""
+    extra.pop("cause", None)
+    if feedback == "none":
+        extra.pop("same_as", None)
+    if extra:
+        test["extra_data"] = extra
+    else:
+        test.pop("extra_data", None)
     return test
+
+
+def visible_summary(tests: list[dict], visibility: str) -> str:
+    """The always-visible top-level output's score line while hidden checks are not shown: only the
+    visible checks' points (the others' would tell the hidden checks' result before their time)."""
+    shown = [t for t in tests if t.get("visibility") == "visible"]
+    got, out_of = sum(t.get("score", 0) for t in shown), sum(t.get("max_score", 0) for t in shown)
+    when = {"after_due_date": "after the due date", "after_published": "when the grades are published",
+            "hidden": "only to the instructor"}.get(visibility, visibility)
+    return (f"Visible checks: {round(got, 4):g} / {round(out_of, 4):g}. "
+            f"The other checks and the total are shown {when}.\n"
+            f"可见检查：{round(got, 4):g} / {round(out_of, 4):g}。其余检查和总分稍后公布。")
 
 
 # -- the reference's observations, computed once ---------------------------------------------
@@ -158,6 +213,15 @@ def pins(names) -> list[str]:
     return [found[n] for n in names]
 
 
+def setup_values(train: bool) -> dict[str, str]:
+    """What setup.sh's template is filled with: the torch pins (installed from the CPU index only), the
+    files of kit/grader the student's process reads (left readable when the rest is closed), training."""
+    from .sandbox.paths import EXPOSED_GRADER_FILES
+    requirements = pins(GRADING_REQUIREMENTS)
+    return {"torch_pins": " ".join(r for r in requirements if r.split("==")[0] in ("torch", "torchvision")),
+            "exposed_files": " ".join(EXPOSED_GRADER_FILES), "train": "1" if train else "0"}
+
+
 def render(template: str, **values) -> str:
     for key, value in values.items():
         template = template.replace("{" + key + "}", str(value))
@@ -196,7 +260,6 @@ def build_package(out: Path, train: bool, modules, feedback: str, visibility: st
     config = {"train": train, "modules": list(modules), "hidden_feedback": feedback,
               "hidden_visibility": visibility, "timeout": timeout, "train_timeout": train_timeout,
               "memory": memory}
-    torch_pins = " ".join(r for r in requirements if r.split("==")[0] in ("torch", "torchvision"))
     names = []
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(out, "w") as archive:
@@ -204,7 +267,7 @@ def build_package(out: Path, train: bool, modules, feedback: str, visibility: st
             add(archive, name, data, executable)
             names.append(name)
         put("setup.sh", render((TEMPLATES / "gradescope_setup.sh").read_text(encoding="utf-8"),
-                               torch_pins=torch_pins, train="1" if train else "0").encode(), True)
+                               **setup_values(train)).encode(), True)
         put("run_autograder", (TEMPLATES / "gradescope_run_autograder").read_bytes(), True)
         put("kit/pyproject.toml", (ROOT / "pyproject.toml").read_bytes())
         put("kit/requirements.txt", "".join(f"{r}\n" for r in requirements).encode())
@@ -292,9 +355,16 @@ def run_autograder(root: Path) -> int:
         data["output"] += "\n" + "\n".join(notes)
     if feedback != "full":
         data["output"] += ("\nChecks marked shapes/params are the ones your visible tests make; the other, "
-                           "hidden checks show " + ("only their headline." if feedback == "brief"
+                           "hidden checks show " + ("only their headline, the line of your code that raised and "
+                                                    "what your code printed." if feedback == "brief"
                                                     else "only pass or fail."))
     data["tests"] = [student_view(t, feedback, visibility) for t in data["tests"]]
+    if visibility != "visible":          # the first line said "Score X / Y", hidden checks' points included
+        shown = visible_summary(data["tests"], visibility)
+        data["output"], replaced = re.subn(r"\AScore \S+ / \S+\.", lambda _: shown, data["output"])
+        if not replaced:
+            data["output"] = "\n".join([shown] + [line for line in data["output"].splitlines()
+                                                  if not line.startswith("Score ")])
     data["visibility"] = "visible"
     data["stdout_visibility"] = "hidden"
     data["output_format"] = "text"

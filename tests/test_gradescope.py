@@ -147,6 +147,8 @@ def test_run_autograder_grades_the_submission(package, tmp_path):
     assert hidden and all("computes something different" in t["output"] or "the same mistake" in t["output"]
                           for t in hidden)                        # one mistake (the padding), told once: in shapes
     assert not any("expected:" in t["output"] or "hint:" in t["output"] for t in hidden)  # hidden: headline only
+    # brief: no expected value anywhere in a hidden check, a repeat's included ("... 0 instead of 2")
+    assert not any(" instead of " in t["output"] or "cause" in (t.get("extra_data") or {}) for t in hidden)
     assert "lenet.py: graded exercises/lenet.py" in data["output"]
     from grader.grade import hidden_lines
     source = hidden_lines()
@@ -190,3 +192,50 @@ def test_validator_rejects_what_gradescope_rejects():
                 {"score": 1, "tests": [{"score": 2, "max_score": 1}]}, {"score": 1, "visibility": "public"}):
         with pytest.raises(AssertionError):
             validate_results(bad)
+
+
+def test_brief_feedback_shows_no_expected_value():
+    """A repeat of a mistake charged elsewhere names the check that reports it, not the mistake's gist
+    (the book's value); a failure keeps its headline, the student's line and what the code printed."""
+    gist = "Conv2d padding: 0 instead of 2"
+    repeat = {"name": "lenet: eval structure", "score": 1, "max_score": 1, "status": "passed",
+              "tags": ["lenet", "structure"], "extra_data": {"cause": gist, "same_as": "lenet: shapes"},
+              "output": (f"the same mistake as in 'lenet: shapes' ({gist}), reported there; one mistake costs "
+                         f"at most 2 of this network's points in all.\n与“lenet: shapes”中的错误相同（{gist}），已在那里报告。\n"
+                         "--- lenet.py printed / 程序输出 ---\n  hello")}
+    for feedback in ("brief", "none"):
+        shown = gradescope.student_view(repeat, feedback, "visible")
+        assert "instead of" not in json.dumps(shown, ensure_ascii=False), (feedback, shown)
+    shown = gradescope.student_view(repeat, "brief", "visible")
+    assert "lenet: shapes" in shown["output"] and shown["output"].splitlines()[-1] == "  hello"
+    assert gist in json.dumps(gradescope.student_view(repeat, "full", "visible"), ensure_ascii=False)
+    failure = ("lenet() computes something different from the book.\n  where:    layer 1\n"
+               "  expected: #1 conv2d(padding=2)\nthe mistake / 错误所在：\n  padding 0 instead of 2\n"
+               "lenet() 的计算与书中不同。\n    at lenet.py line 7: nn.Conv2d(1, 6, 5)")
+    assert gradescope.brief(failure).splitlines() == [
+        "lenet() computes something different from the book.", "lenet() 的计算与书中不同。",
+        "    at lenet.py line 7: nn.Conv2d(1, 6, 5)"]
+
+
+def test_hidden_points_stay_out_of_the_visible_output(package, tmp_path):
+    """With the hidden checks shown after the due date, the always-visible output gives only the visible
+    checks' points, not "Score 6.75 / 9" (hidden points included)."""
+    root = gradescope_layout(package, tmp_path)
+    config_path = root / "source" / "kit" / "autograder.json"
+    config = json.loads(config_path.read_text())
+    config["hidden_visibility"] = "after_due_date"
+    config_path.write_text(json.dumps(config))
+    lenet = (ROOT / "solutions" / "lenet.py").read_text()
+    (root / "submission" / "lenet.py").write_text(
+        lenet.replace("nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),",
+                      "nn.Conv2d(1, 6, kernel_size=5), nn.Sigmoid(),"))
+    result = run_autograder(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate_results(data)
+    visible = [t for t in data["tests"] if t["visibility"] == "visible"]
+    later = [t for t in data["tests"] if t["visibility"] == "after_due_date"]
+    assert visible and later
+    got, out_of = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
+    assert f"{got:g} / {out_of:g}" in data["output"].splitlines()[0]
+    assert f"{data['score']:g} /" not in data["output"] and "Score " not in data["output"], data["output"]
