@@ -386,7 +386,13 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         student.close()
 
     if train:
-        results += run_training(submission, module, source, training_checks, train_limits, reference, device)
+        from .checking import policy
+        refusal = policy.book_network_difference(results)     # not the book's network: no training points
+        if refusal is not None and training_plan_or_reason(module, device)[0] is not None:
+            results += refused_training(module, training_checks)
+        else:
+            results += run_training(submission, module, source, training_checks, train_limits, reference, device)
+        policy.require_book_network(results, refusal)
     printed = redact(printed, hidden)
     if printed.strip():
         for result in results:
@@ -399,6 +405,16 @@ def check_seconds(limits: Limits) -> float:
     """One check's wall-clock limit in the grading process: a backstop far above the children's own budgets
     (a check waits on the student's children, and on the reference's on a cold start)."""
     return 4 * limits.timeout + 120
+
+
+def refused_training(module, checks) -> list[Result]:
+    """The training checks of a network that is not the book's (``policy.book_network_difference``): not run,
+    failed (``policy.require_book_network`` says why)."""
+    from .checking import policy
+    results = fail_all(module, checks, "", crashed=False)
+    for result in results:
+        policy.refused(result)
+    return results
 
 
 def run_training(submission, module, source, checks, limits, reference, device) -> list[Result]:

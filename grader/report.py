@@ -12,11 +12,14 @@ class CheckFailure(AssertionError):
     """A check found a mistake; its message is meant for the student as it is.
 
     ``cause``: ``(Cause, local)`` when the grader diagnosed which mistake it is
-    (see ``computation.diagnose``), so that one mistake is charged once."""
+    (see ``computation.diagnose``), so that one mistake is charged once.
+    ``difference``: for a structure check, the first difference from the book's
+    network in one line (named again where points need the book's network)."""
 
-    def __init__(self, message: str = "", cause=None):
+    def __init__(self, message: str = "", cause=None, difference: str = ""):
         super().__init__(message)
         self.cause = cause
+        self.difference = difference
 
 
 def bilingual(english: str, chinese: str) -> str:

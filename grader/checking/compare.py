@@ -55,7 +55,9 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
         raise GraderBroken(f"the reference failed while running {call}: {expected['error']}")
     found = student.graph(call, shape, mode)
     if too_large(expected, found):
-        raise CheckFailure(too_large_message(call, shape, expected, found))
+        raise CheckFailure(too_large_message(call, shape, expected, found),
+                           difference=f"{call} computes {len(found['nodes']):,} operations, the book's "
+                                      f"{len(expected['nodes']):,}")
     e, f = canonical(expected), canonical(found)
     if first_mismatch(e, f) is None:
         return expected.get("output_shape") == found.get("output_shape")
@@ -67,7 +69,7 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
                      "from the book.",
                      f"{call} 在输入 {shape_text(shape)}（{mode_zh}模式）下的计算与书中不同。")
     if diagnosis.first is None:
-        raise CheckFailure(head + "\n" + undiagnosed(e, f, found["error"]))
+        raise CheckFailure(head + "\n" + undiagnosed(e, f, found["error"]), difference=first_difference(e, f))
     body = diagnosis.first.message()
     others = [c.gist for c in diagnosis.causes[1:]]
     if others:
@@ -75,7 +77,9 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
     if found["error"]:
         body += "\n  " + bilingual(f"then your forward pass raised {found['error']}",
                                    "随后你的前向计算出错。")
-    raise CheckFailure(f"{head}\n{body}", cause=(diagnosis.first, diagnosis.local))
+    first = diagnosis.first
+    raise CheckFailure(f"{head}\n{body}", cause=(first, diagnosis.local),
+                       difference=f"{first.english.splitlines()[0].rstrip('.')} ({first.where})")
 
 
 def too_large_message(call: str, shape, expected: dict, found: dict) -> str:
@@ -133,18 +137,28 @@ def same_numbers(a, b) -> bool:
     return len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-5, abs_tol=1e-7) for x, y in zip(a, b))
 
 
+def operation_text(trace, index: int) -> str:
+    if index >= len(trace.nodes):
+        return "(nothing: the computation ends here)"
+    node = trace.nodes[index]
+    sources = ", ".join("the input" if j == -1 else f"#{j + 1} {trace.nodes[j].op}" for j in node.inputs)
+    return f"#{index + 1} {layer_text(node)} -> {list(node.shape or [])}, computed from {sources}"
+
+
+def first_difference(expected, found) -> str:
+    """The first differing operation, in one line."""
+    index = first_mismatch(expected, found)
+    anchor = found.nodes[index] if index < len(found.nodes) else None
+    return (f"at {where_text(anchor)} the book computes {operation_text(expected, index)}; "
+            f"yours computes {operation_text(found, index)}")
+
+
 def undiagnosed(expected, found, error) -> str:
     """The first differing operation, when no one mistake explains the difference."""
     index = first_mismatch(expected, found)
-
-    def text(trace):
-        if index >= len(trace.nodes):
-            return "(nothing: the computation ends here)"
-        node = trace.nodes[index]
-        sources = ", ".join("the input" if j == -1 else f"#{j + 1} {trace.nodes[j].op}" for j in node.inputs)
-        return f"#{index + 1} {layer_text(node)} -> {list(node.shape or [])}, computed from {sources}"
     anchor = found.nodes[index] if index < len(found.nodes) else None
-    lines = [f"  where:    {where_text(anchor)}", f"  expected: {text(expected)}", f"  found:    {text(found)}"]
+    lines = [f"  where:    {where_text(anchor)}", f"  expected: {operation_text(expected, index)}",
+             f"  found:    {operation_text(found, index)}"]
     if error:
         lines.append(f"  your forward pass raised {error}")
     lines.append("  hint: compare this layer's type, kernel, stride, padding, activation and inputs with the book.")

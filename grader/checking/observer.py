@@ -164,6 +164,29 @@ class Observer:
     def graphs(self, call, shape) -> dict:
         return {mode: self.graph(call, shape, mode) for mode in ("train", "eval")}
 
+    def own_dead_parameters(self, call, shape) -> list[str]:
+        """The parameters that get no gradient in a backward pass through the student's own code, in their
+        own process: a cut the recorded forward pass does not show (a custom autograd Function, torch.no_grad()
+        or .data inside forward) is seen there, and a backward that raises raises ``StudentError``. Asked only
+        to take points away (the replay's measurement earns them): a reply that is not a gradient report
+        counts as no gradient at all. [] for a module measured in its own process anyway."""
+        if self.measurer is None:
+            return []
+        key = ("own_gradients", call, tuple(shape))
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.sandbox.request("gradients", f"backpropagating through {call} (your code)",
+                                                       call=call, input_shape=list(shape))
+            except StudentError as error:
+                self.cache[key] = error
+        answer = self.cache[key]
+        if isinstance(answer, StudentError):
+            raise answer
+        if not isinstance(answer, list) or not answer or len(answer) > 100_000:
+            return ["(every parameter: no gradient report)"]
+        return [inert(str(row[0])[:200]) if isinstance(row, list) and row else "?"
+                for row in answer if not (isinstance(row, list) and len(row) == 3 and row[2] is True)]
+
     def book_stand_in(self, call, shape) -> dict | None:
         """The reference's graphs, for a network the grader cannot replay (a Linear written as ``x @ W.T + b``)
         but which computes the book's function: the same layers and settings and the same outputs with the

@@ -27,7 +27,9 @@ class CheckOutOfTime(Exception):
 MARKERS = ("kind(name): which kind of check this is (shapes, params, structure, property, behaviour, training, "
            "or a course's own)",
            "networks(*modules): the networks this check applies to (default: all)",
-           "points(value): points of a course's own check (the kit's checks share POINTS)")
+           "points(value): points of a course's own check (the kit's checks share POINTS)",
+           "needs_book_network: points only for a network that is the book's, or differs from it only by "
+           "diagnosed local mistakes (policy.require_book_network)")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class CheckInfo:
     kind: str
     name: str
     points: float
+    needs_book: bool = False      # marked needs_book_network: see policy.require_book_network
 
 
 def builders(module: str) -> list[str]:
@@ -110,7 +113,8 @@ class GradingPlugin:
             module, kind = item.callspec.params["network"].module, kind_of(item)
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker else POINTS[module].get(kind, 0) / counts[(module, kind)]
-            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points))
+            needs_book = item.get_closest_marker("needs_book_network") is not None
+            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points, needs_book))
 
     # -- fixtures --------------------------------------------------------------
     @pytest.fixture
@@ -183,6 +187,7 @@ class GradingPlugin:
         def made(status, score, output="", crashed=False, cause=None):
             result = Result(info.module, info.kind, info.name, info.points, score, status, output, crashed)
             result.cause_detail = cause
+            result.needs_book = info.needs_book
             return result
         if report.passed:
             return made("passed", info.points, self.notes.get(info.nodeid, ""))
@@ -191,7 +196,9 @@ class GradingPlugin:
             return made("skipped", 0.0, reason)
         error = call.excinfo.value if call.excinfo is not None else None
         if isinstance(error, CheckFailure):
-            return made("failed", 0.0, str(error), cause=error.cause)
+            result = made("failed", 0.0, str(error), cause=error.cause)
+            result.difference = getattr(error, "difference", "")
+            return result
         if isinstance(error, CheckOutOfTime):
             return made("failed", 0.0, f"this check took the grader more than {self.check_seconds:g} s with what "
                         "your code sent (a far larger network than the book's?)\n"

@@ -8,9 +8,15 @@ other checks say which check reports it. A failure that no local diagnosis
 explains (code that does not run, a stub, a network far from the book's)
 costs that check's points, as before. The training check is a measurement,
 not a design check: it is charged on its own, with the cause named.
+
+Behaviour and training points (checks marked ``needs_book_network``) are the
+book's network's own: a network whose structure checks fail for what no local
+diagnosis explains earns none of them (``require_book_network``), the cause
+named once.
 """
 from __future__ import annotations
 
+from .outcome import clean_text
 from .points import CAUSE_SHARE, design_points
 
 
@@ -18,18 +24,18 @@ def attribute(results, diagnosis) -> None:
     """Failures without a cause of their own (a wrong count, code that raised) get the network's first diagnosed
     mistake when it explains the network; failing that, the first mistake a block's check diagnosed."""
     if diagnosis is not None and diagnosis.local and diagnosis.first is not None:
-        cause = diagnosis.first
+        cause, origin = diagnosis.first, "network"
     else:
         local = [r.cause_detail[0] for r in results
                  if r.status == "failed" and getattr(r, "cause_detail", None) and r.cause_detail[1]]
         if not local or (diagnosis is not None and diagnosis.causes):
             return
-        cause = local[0]
+        cause, origin = local[0], "block"
     for result in results:
         if result.status == "failed" and getattr(result, "cause_detail", None) is None \
                 and "not implemented yet" not in result.output:
             result.cause_detail = (cause, True)
-            result.attributed = True
+            result.attributed = origin          # truthy: the network's diagnosis, or a block's
 
 
 def group_key(result, network_keys: set) -> tuple:
@@ -79,3 +85,64 @@ def charge(results, module: str) -> None:
     for key, cause in because.items():
         first_result[key].output += ("\n" + f"it comes from a builder / 原因在构建函数中 ({cause.where}):\n"
                                      + cause.message())
+
+
+# -- points only for the book's network -------------------------------------------------------------------
+#
+# Behaviour, residual-identity and training points measure what the network does; a network that is not the
+# book's (a Flatten and a Linear, a ReLU for a block) does many of those things too. So the checks marked
+# ``needs_book_network`` earn their points only when the network's structure checks pass, or fail with a
+# diagnosed local mistake (the notion the charging above uses: its own cause, or the network's diagnosis,
+# not a block's). Otherwise they fail, the cause named once, in the first of them; the others say where.
+
+NOT_THE_BOOK = "not the book's network / 不是书中的网络"
+KIND_WORDS = {"behaviour": ("behaviour", "行为检查"), "training": ("training", "训练检查")}
+
+
+def book_network_difference(results) -> tuple[str, str] | None:
+    """(the first difference, the structure check that found it) when the network is not the book's, nor
+    within the policy of it; None when it is (or no structure check ran)."""
+    for result in results:
+        if result.kind != "structure" or result.status != "failed":
+            continue
+        detail = getattr(result, "cause_detail", None)
+        if detail and detail[1] and getattr(result, "attributed", None) in (None, "network"):
+            continue
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        return getattr(result, "difference", "") or (lines[0] if lines else "its structure check failed"), \
+            result.name
+    return None
+
+
+def refused(result) -> None:
+    """A check left out (a training run not started) because the network is not the book's."""
+    result.needs_book, result.refused = True, True
+
+
+def require_book_network(results, difference=None) -> None:
+    """Fails every ``needs_book_network`` check that would earn points when the network is not the book's
+    (``book_network_difference``), with the cause named once. Idempotent: run on the design checks, then
+    again with the training check."""
+    found = difference or book_network_difference(results)
+    if found is None:
+        return
+    text, structure = found
+    first = next((r.name for r in results if getattr(r, "gated", False) and not r.same_as), None)
+    for result in results:
+        if not getattr(result, "needs_book", False) or getattr(result, "gated", False) \
+                or result.status == "skipped" or (result.score <= 0 and not getattr(result, "refused", False)):
+            continue
+        kind, kind_zh = KIND_WORDS.get(result.kind, (result.kind, result.kind))
+        if first is None:
+            first = result.name
+            result.output = (f"your network is not the book's: {text}; {kind} points need the book's network "
+                             f"(see '{structure}').\n"
+                             f"你的网络不是书中的网络（见“{structure}”）：{kind_zh}的分数只给书中的网络。")
+            result.same_as = ""
+        else:
+            result.output = (f"your network is not the book's, as reported in '{first}'; {kind} points need the "
+                             f"book's network.\n你的网络不是书中的网络（已在“{first}”中报告）：{kind_zh}的分数只给书中的网络。")
+            result.same_as = first
+        result.output = clean_text(result.output)        # the difference names the student's own layers
+        result.status, result.score, result.cause, result.crashed = "failed", 0.0, NOT_THE_BOOK, False
+        result.gated = True

@@ -80,7 +80,7 @@ def network_diagnosis(module: str, student, reference):
 
 
 def score(results: list[Result], module: str, student, reference) -> list[Result]:
-    """One mistake, charged once (``policy``)."""
+    """One mistake, charged once; behaviour points only for the book's network (``policy``)."""
     if any(r.status == "failed" for r in results):
         diagnosis = None
         if any(r.status == "failed" and getattr(r, "cause_detail", None) is None for r in results):
@@ -89,4 +89,5 @@ def score(results: list[Result], module: str, student, reference) -> list[Result
         policy.charge(results, module)
         for result in results:      # the causes name the student's own classes: clean text again
             result.output = clean_text(result.output)
+        policy.require_book_network(results)
     return results

@@ -14,7 +14,8 @@ from grader.checking.compare import close
 from grader.computation.diagnose import Cause
 from grader.report import CheckFailure, bilingual
 
-pytestmark = pytest.mark.kind("behaviour")
+# Points only for the book's network (or one within the policy of it): see policy.require_book_network.
+pytestmark = [pytest.mark.kind("behaviour"), pytest.mark.needs_book_network]
 
 # (call, input). The checks hold at any image size, so each network runs at the smallest size that still
 # leaves a 2x2 map before its global pooling (NiN 128 and ResNet 64, not the book's 224: a mistaken
@@ -51,6 +52,14 @@ def test_gradients_reach_every_parameter(network, student):
             "  hint: look for .detach(), torch.no_grad() or a branch whose output is not used.",
             f"{call} 反向传播后这些参数没有梯度：{', '.join(dead[:6])}。"
             "请检查 .detach()、torch.no_grad() 或未被使用的分支。"))
+    own = student.own_dead_parameters(call, shape)     # their own backward: a cut the graph does not show
+    if own:
+        raise CheckFailure(bilingual(
+            f"after a backward pass through {call} in your own code, these parameters got no gradient: "
+            f"{', '.join(own[:6])}{' ...' if len(own) > 6 else ''}.\n"
+            "  hint: look for a custom autograd Function, torch.no_grad() or .data inside forward.",
+            f"在你自己的代码中对 {call} 反向传播后这些参数没有梯度：{', '.join(own[:6])}。"
+            "请检查 forward 中的自定义 autograd Function、torch.no_grad() 或 .data。"))
 
 
 def test_eval_mode_is_deterministic_per_image(network, student):

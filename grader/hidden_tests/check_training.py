@@ -4,7 +4,8 @@ import pytest
 from grader import recipes
 from grader.report import CheckFailure, bilingual
 
-pytestmark = pytest.mark.kind("training")
+# Points only for the book's network (or one within the policy of it): see policy.require_book_network.
+pytestmark = [pytest.mark.kind("training"), pytest.mark.needs_book_network]
 
 
 def test_short_training_run(network, student):
@@ -12,6 +13,15 @@ def test_short_training_run(network, student):
     plan = recipes.training_check_plan(network.module, student.device)
     if plan is None:
         pytest.skip(f"skipped on {student.device}: {recipes.training_skip_reason(network.module, student.device)}")
+    size = plan["input_size"]
+    own = student.own_dead_parameters(network.call, [2, network.input_shape[1], size, size])
+    if own:         # the replay trains what the graph shows; their own backward must agree
+        raise CheckFailure(bilingual(
+            f"after a backward pass through {network.call} in your own code, these parameters got no gradient: "
+            f"{', '.join(own[:6])}{' ...' if len(own) > 6 else ''}; the network your code computes cannot be "
+            "trained as the book's.\n  hint: look for a custom autograd Function, torch.no_grad() or .data "
+            "inside forward.",
+            f"在你自己的代码中对 {network.call} 反向传播后这些参数没有梯度：{', '.join(own[:6])}，无法像书中那样训练。"))
     result = student.ask("train", f"training {network.call}", device=student.device)
     if not isinstance(result, dict) or "test_acc" not in result:
         raise CheckFailure("the training run returned no result\n训练没有返回结果")
