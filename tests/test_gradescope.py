@@ -79,7 +79,7 @@ def gradescope_layout(package: Path, base: Path) -> Path:
         archive.extractall(root / "source")
         for info in archive.infolist():      # zipfile drops the permission bits; Gradescope keeps them
             mode = info.external_attr >> 16
-            if mode & 0o111:
+            if mode & 0o777:
                 os.chmod(root / "source" / info.filename, mode & 0o777)
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission").mkdir()

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,25 +64,27 @@ def world_traversable_folder() -> Path:
 
 
 def layout(package: Path, base: Path) -> Path:
-    """``base/autograder`` as Gradescope lays it out, made with a umask that leaves files world-readable."""
-    root = base / "autograder"
+    """``base/autograder`` as Gradescope lays it out (``test_gradescope.layout``), made with a umask
+    that leaves files world-readable, and a result another submission might have left."""
+    from tests.test_gradescope import gradescope_layout
     old = os.umask(0o022)
     try:
-        (root / "source").mkdir(parents=True)
-        with zipfile.ZipFile(package) as archive:
-            for info in archive.infolist():
-                archive.extract(info, root / "source")
-                mode = info.external_attr >> 16
-                if mode & 0o777:
-                    os.chmod(root / "source" / info.filename, mode & 0o777)
-        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-        (root / "submission").mkdir()
-        (root / "results").mkdir()
+        root = gradescope_layout(package, base)
     finally:
         os.umask(old)
     # what a finished run of another submission might have left: also private
     (root / "results" / "results.json").write_text('{"score": 0, "output": "ANOTHER-STUDENTS-RESULT"}')
     return root
+
+
+def run_without_sys_admin(prefix: list[str], root: Path) -> dict:
+    """``run_autograder`` without CAP_SYS_ADMIN (``prefix``); its results.json."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    result = subprocess.run(prefix + [str(root / "run_autograder")], cwd="/", env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
 
 
 def lock(root: Path) -> subprocess.CompletedProcess:
@@ -156,12 +157,7 @@ def test_no_hidden_file_reaches_results_without_cap_sys_admin(package):
         assert wrong != lenet
         hostile = HOSTILE.format(root=str(root), exposed=list(EXPOSED_GRADER_FILES))
         (root / "submission" / "lenet.py").write_text(hostile + "\n" + wrong)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
-        result = subprocess.run(prefix + [str(root / "run_autograder")], cwd="/", env=env, capture_output=True,
-                                text=True, timeout=300)
-        assert result.returncode == 0, result.stdout + result.stderr
-        data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        data = run_without_sys_admin(prefix, root)
         shown = "\n".join([data.get("output", "")] + [t.get("output", "") + "\n" + t.get("name", "")
                                                        for t in data["tests"]])
         start = [line for line in shown.splitlines() if "HOSTILE-START" in line]
@@ -194,12 +190,7 @@ def test_solutions_keep_full_marks_locked_without_cap_sys_admin(package):
         assert lock(root).returncode == 0
         for module in ("lenet", "batch_norm"):
             shutil.copy(ROOT / "solutions" / f"{module}.py", root / "submission" / f"{module}.py")
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
-        result = subprocess.run(prefix + [str(root / "run_autograder")], cwd="/", env=env, capture_output=True,
-                                text=True, timeout=300)
-        assert result.returncode == 0, result.stdout + result.stderr
-        data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        data = run_without_sys_admin(prefix, root)
         lost = [(t["name"], t["output"][:300]) for t in data["tests"] if t["score"] < t["max_score"]]
         assert not lost and data["score"] == sum(t["max_score"] for t in data["tests"]) > 0, lost
     finally:

@@ -79,15 +79,10 @@ def install_kernelspec() -> Path:
 # -- what the sandbox hides and shows ----------------------------------------------------------
 
 def hidden_paths(cwd: str) -> list[str]:
-    """Folders the kernel sees as empty tmpfs: the kit, the course (the class root above the working
-    folder), every top-level folder that is not the system's, ``$GRADER_HIDE`` and the data."""
-    from ..sandbox.paths import NEVER_HIDDEN, ROOT, class_root, data_folders, outside_the_system
-    paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
-    for folder in {cwd, os.path.realpath(cwd)}:
-        paths += [folder, class_root(Path(folder))]
-    paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
-    paths += [p for p in data_folders() if os.path.isdir(p)]
-    return sorted({os.path.abspath(p) for p in paths if os.path.isdir(p)} - NEVER_HIDDEN)
+    """Folders the kernel sees as empty tmpfs: the sandbox's rule (``hidden_around``) for the notebook's
+    folder, which hides the course (its class root), the kit, the data and every non-system folder."""
+    from ..sandbox.paths import hidden_around
+    return [p for p in hidden_around(Path(cwd)) if os.path.isdir(p)]
 
 
 def python_paths() -> list[str]:

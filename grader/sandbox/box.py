@@ -20,8 +20,7 @@ from .errors import SandboxError, StudentError
 from .limits import Limits
 from .notes import warn_once
 from .output import SHOWN_OUTPUT_CHARS, clean_text, shorten
-from .paths import (EXPOSED_GRADER_FILES, GRADER_DIR, NEVER_HIDDEN, ROOT, class_root, data_dir_may_be_shown,
-                    data_folders, outside_the_system, under)
+from .paths import EXPOSED_GRADER_FILES, GRADER_DIR, ROOT, data_dir_may_be_shown, hidden_around, under
 from .processes import process_table, processes_of_uid
 from .uids import release_uid, reserve_uid
 from .zygote_client import _LIVE, Zygote, current_zygote, zygote
@@ -105,13 +104,8 @@ class Sandbox:
         return self.cpu_cgroup
 
     def hidden_paths(self) -> list[str]:
-        paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
-        for folder in (self.submission, self.submission.resolve()):
-            paths += [str(folder), class_root(folder)]
-        paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
-        if self.data_dir is None:   # student code never sees the data the grader trains and tests on
-            paths += [p for p in data_folders() if os.path.isdir(p)]
-        return sorted({os.path.abspath(p) for p in paths} - NEVER_HIDDEN)
+        # the data is shown only to a child that trains on it (``data_dir``)
+        return hidden_around(self.submission, hide_data=self.data_dir is None)
 
     def exposed_paths(self) -> list[str]:
         paths = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}

@@ -63,5 +63,18 @@ def data_dir_may_be_shown(directory: str) -> bool:
     return not any(under(r, directory) for r in roots) and not any(under(directory, f) for f in private)
 
 
+def hidden_around(folder: Path, hide_data: bool = True) -> list[str]:
+    """What student code working on ``folder`` must see as empty: the kit (and the folder holding it),
+    ``folder`` and its class (``class_root``), every top-level folder that is not the system's,
+    ``$GRADER_HIDE`` and, unless the grader shows it on purpose, the data it trains and tests on."""
+    paths = [str(ROOT), str(ROOT.resolve()), str(ROOT.resolve().parent), *outside_the_system()]
+    for each in (folder, folder.resolve()):
+        paths += [str(each), class_root(each)]
+    paths += [p for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]
+    if hide_data:
+        paths += [p for p in data_folders() if os.path.isdir(p)]
+    return sorted({os.path.abspath(p) for p in paths} - NEVER_HIDDEN)
+
+
 def under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
