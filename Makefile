@@ -1,6 +1,7 @@
 # The two commands of a fresh machine (see README):
-#   make demo   set up, then print every network's per-layer table and run the
-#               visible tests against the reference solutions
+#   make demo   set up, print every network's per-layer table, run the visible
+#               tests against the reference solutions, and grade a student's
+#               LeNet with two mistakes (examples/student) as an instructor would
 #   make test   set up, then run the whole test suite
 # Without an NVIDIA GPU add CPU=1 (make demo CPU=1): torch and torchvision then
 # come from PyTorch's CPU-only index, a fraction of the default CUDA wheels.
@@ -25,6 +26,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(PY) -m grader tables
 	$(PY) -m pytest exercises --impl=solutions -q
+	$(PY) -m grader grade examples/student --only lenet --no-train
 
 test: setup
 	$(PY) -m pytest tests exercises --impl=solutions --durations=15

@@ -136,8 +136,8 @@ def test_a_linear_model_earns_at_most_a_tenth_with_training(tmp_path):
 
 def test_a_local_mistake_keeps_the_behaviour_points(tmp_path):
     """The book's LeNet without the first padding differs by one diagnosed local mistake: its behaviour
-    checks keep their points (they fail with the same mistake, charged once in the shapes check; README:
-    6.75 / 9 without training)."""
+    checks keep their points (they fail with the same mistake, charged once in the shapes check;
+    docs/instructors/points.md: 6.75 / 9 without training)."""
     folder = tmp_path / "padding"
     folder.mkdir()
     source = (ROOT / "solutions" / "lenet.py").read_text()

@@ -216,7 +216,7 @@ def test_lenet_has_no_bias_in_the_last_layer(network, student):
 
 
 def test_a_course_adds_its_own_check_as_one_test_function(tmp_path, monkeypatch):
-    """The README's example: one pytest function in a folder named by D2L_KIT_CHECKS."""
+    """The example of docs/instructors/grading.md: one pytest function in a folder named by D2L_KIT_CHECKS."""
     (tmp_path / "my_checks").mkdir()
     (tmp_path / "my_checks" / "check_course.py").write_text(COURSE_CHECK)
     monkeypatch.setenv("D2L_KIT_CHECKS", str(tmp_path / "my_checks"))
