@@ -6,9 +6,9 @@ student's id. The module files may sit at the top or deeper (a zipped
 ``DIR/students/ID/`` receives ``results.json`` (Gradescope's format, as
 ``grade --json`` writes it), ``report.txt`` and ``batch.json`` (what was
 graded, with which options); ``DIR`` receives ``grades.csv`` (student, total,
-points per network), ``summary.txt`` and ``summary.png`` (the checks failed
-most often by the students who attempted the network: the mistakes worth a
-lecture).
+points per network), ``summary.txt`` and ``class.html`` (``class_report``: the
+totals, and the causes that cost the class the most points: the mistakes
+worth a lecture).
 
 Speed. Grading is deterministic, so a module file is graded once per batch
 however many students hand it in (the untouched stubs, copies of the same
@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import escaping, threads
+from .report import has_chinese
 from .options import add_grading_options, max_train_seconds, readable_folder, selected_modules
 from .progress import progress_bar
 from .spec import MODULES, NETWORKS
@@ -89,7 +90,7 @@ ZIP_METHOD_NAMES = {1: "Shrink", 2: "Reduce", 3: "Reduce", 4: "Reduce", 5: "Redu
 
 MAX_JOBS = 16                          # parallel grading processes, at most (each also needs memory)
 MEMORY_PER_JOB_MB = 2048               # a grading process at its peak: itself, the zygote, a student's child
-                                       # and the reference's (README: about 1.5 GB)
+                                       # and the reference's (docs/instructors/gradescope.md: about 1.5 GB)
 
 STUB_MARK = "is not implemented yet"   # the stubs' message (grader/stubgen.py)
 MISSING_MARK = "is missing from the submission"   # the sandbox's message for a missing file
@@ -622,6 +623,31 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
+def slurm_shard(environ=os.environ) -> tuple[int, int] | None:
+    """The part K/N of a Slurm job array's task, for ``batch`` without ``--shard``; None outside an array.
+
+    Only when SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are both set: K = ID - MIN + 1
+    (SLURM_ARRAY_TASK_MIN, 1 when unset), N = COUNT. The array must be the parts 1-N or 0-(N-1),
+    without gaps or steps; ValueError otherwise (``--array=3``, a rerun of part 3 of 8, would read
+    as part 1 of 1: it needs ``--shard 3/8``).
+    """
+    task, count = environ.get("SLURM_ARRAY_TASK_ID", ""), environ.get("SLURM_ARRAY_TASK_COUNT", "")
+    if not task.strip() or not count.strip():
+        return None
+    try:
+        task, count = int(task), int(count)
+        first = int(environ.get("SLURM_ARRAY_TASK_MIN") or 1)
+        last = int(environ.get("SLURM_ARRAY_TASK_MAX") or first + count - 1)
+    except ValueError:
+        raise ValueError("the SLURM_ARRAY_TASK_* variables are not numbers: pass --shard K/N") from None
+    if first not in (0, 1) or count < 1 or last - first + 1 != count or not first <= task <= last:
+        tasks = f"{count} task{'s' * (count != 1)}"
+        raise ValueError(f"task {task} of the Slurm job array {first}-{last} ({tasks}): only an array 1-N or "
+                         "0-(N-1) without gaps names the parts of a split; pass --shard K/N (e.g. a rerun of "
+                         "part 3 of 8: --shard 3/8)")
+    return task - first + 1, count
+
+
 def shard_of(student: str, n: int) -> int:
     """The shard (1..n) of a student: a digest of the id alone, so it holds however the class changes."""
     return int.from_bytes(hashlib.sha256(student.encode("utf-8")).digest()[:8], "big") % n + 1
@@ -886,7 +912,7 @@ NOT_GRADED = ("this file could not be graded: {why}. This is not your mistake; y
               "again.\n此文件未能评分（评分程序的问题，不是你的错误），老师会重新评分。")
 
 
-# -- class files: grades.csv, summary.txt, summary.png ---------------------------------------
+# -- class files: grades.csv, summary.txt, class.html ----------------------------------------
 
 def load_class(out: Path, students: list[str]) -> list[tuple[str, dict, dict]]:
     loaded = []
@@ -960,7 +986,7 @@ def signature(output: str) -> str:
     marked = [l for l in lines if l.startswith(">>")]
     if marked:
         return "table row " + marked[0][2:].strip()
-    english = [l for l in lines if l and not any("\u4e00" <= ch <= "\u9fff" for ch in l)]
+    english = [l for l in lines if l and not has_chinese(l)]
     return english[0] if english else ""
 
 
@@ -988,8 +1014,13 @@ def class_summary(loaded, modules, options: Options | None = None) -> dict:
     maxima = {m: 0.0 for m in modules}
     failures: dict[tuple[str, str, str], list[str]] = {}
     mistakes: Counter = Counter()       # (module, signature) -> students, once per student
+    lost: Counter = Counter()           # (module, signature) -> points its checks charged, whole class
     attempted = Counter()
-    for _, results, _ in loaded:
+    rows = []                           # per student, for class.html: total, points and mistakes
+    for student, results, meta in loaded:
+        row = {"student": student, "total": results.get("score", 0), "status": meta.get("status", ""),
+               "points": {}, "causes": []}
+        rows.append(row)
         by_module: dict[str, list[dict]] = {}
         for test in results.get("tests", []):
             by_module.setdefault(test.get("tags", [""])[0], []).append(test)
@@ -998,16 +1029,19 @@ def class_summary(loaded, modules, options: Options | None = None) -> dict:
             state = module_state(tests)
             per_module[module][state] += 1
             points[module].append(sum(t.get("score", 0) for t in tests))
+            row["points"][module] = points[module][-1]
             maxima[module] = max(maxima[module], sum(t.get("max_score", 0) for t in tests))
             if state != "attempted":
                 continue
             attempted[module] += 1
             failed_outputs, causes = [], []
+            charged: Counter = Counter()    # cause ("": none diagnosed) -> points its checks lost
             for test in tests:
                 if test.get("status") == "failed" and STUB_MARK not in test.get("output", ""):
                     extra = test.get("extra_data") or {}
                     if extra.get("cause") and extra["cause"] not in causes:
                         causes.append(extra["cause"])
+                    charged[extra.get("cause", "")] += test.get("max_score", 0) - test.get("score", 0)
                     if extra.get("same_as"):
                         continue            # one mistake, counted where it is charged
                     kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
@@ -1017,6 +1051,11 @@ def class_summary(loaded, modules, options: Options | None = None) -> dict:
             for gist in causes or [primary(failed_outputs)]:
                 if gist:
                     mistakes[(module, gist)] += 1
+                    row["causes"].append((module, gist))
+                    # a diagnosed cause costs what its checks lost; without a diagnosis the first wrong
+                    # operation stands for all the checks that failed (a check failed without a cause
+                    # beside diagnosed ones is charged to none)
+                    lost[(module, gist)] += charged[gist] if causes else charged[""]
     order = {m: i for i, m in enumerate(modules)}
     ranked = sorted(failures.items(), key=lambda item: (-len(item[1]), -len(item[1]) / max(1, attempted[item[0][0]]),
                                                         order[item[0][0]], item[0]))
@@ -1029,7 +1068,7 @@ def class_summary(loaded, modules, options: Options | None = None) -> dict:
     return {"students": len(loaded), "per_module": per_module, "points": points, "maxima": maxima,
             "attempted": attempted, "ranked": ranked, "totals": totals,
             "mistakes": sorted(mistakes.items(), key=lambda item: (-item[1], order[item[0][0]], item[0])),
-            "max_total": max_total}
+            "lost": dict(lost), "rows": rows, "max_total": max_total}
 
 
 def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str:
@@ -1067,69 +1106,20 @@ def summary_text(summary: dict, modules, options: Options, top: int = 15) -> str
     return "\n".join(lines) + "\n"
 
 
-def summary_png(summary: dict, path: Path, top: int = 15) -> bool:
-    """A horizontal bar chart of the checks failed most often (Pillow); False when Pillow is missing."""
-    try:
-        from PIL import Image, ImageDraw, ImageFont
-    except ImportError:
-        return False
-    ranked = summary["ranked"][:top]
-
-    def font(size):
-        try:
-            return ImageFont.load_default(size=size)
-        except TypeError:      # Pillow < 10.1: one bitmap size
-            return ImageFont.load_default()
-
-    small, title_font = font(13), font(16)
-    label_width, bar_width, row, margin = 470, 430, 26, 16
-    width = margin * 3 + label_width + bar_width + 90
-    height = margin * 2 + 56 + row * max(1, len(ranked)) + 24
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((margin, margin), f"Checks failed most often ({summary['students']} students; share of those "
-                                "who attempted the network)", fill="black", font=title_font)
-    top_y = margin + 44
-    colours = {"shapes": "#4e79a7", "params": "#59a14f", "structure": "#e15759", "property": "#f28e2b",
-               "behaviour": "#b07aa1", "training": "#76b7b2"}
-    x0 = margin * 2 + label_width
-    for i, ((module, kind, name), outputs) in enumerate(ranked):
-        y = top_y + i * row
-        share = len(outputs) / max(1, summary["attempted"][module])
-        full = label = escaping.inert(f"{module} / {kind}: {name}")
-        while draw.textlength(label, font=small) > label_width and len(label) > 4:
-            label = label[:-2]
-        if label != full:
-            label = label[:-1] + "…"
-        draw.text((margin, y + 4), label, fill="black", font=small)
-        draw.rectangle([x0, y + 3, x0 + max(2, int(bar_width * share)), y + row - 5],
-                       fill=colours.get(kind, "#888888"))
-        draw.text((x0 + int(bar_width * share) + 6, y + 4), f"{len(outputs)} ({share:.0%})",
-                  fill="black", font=small)
-    if not ranked:
-        draw.text((margin, top_y), "no check failed", fill="black", font=small)
-    draw.line([x0, top_y - 4, x0, top_y + row * max(1, len(ranked))], fill="#444444")
-    legend_x = margin
-    for kind, colour in colours.items():
-        y = height - margin - 14
-        draw.rectangle([legend_x, y + 2, legend_x + 10, y + 12], fill=colour)
-        draw.text((legend_x + 14, y), kind, fill="black", font=small)
-        legend_x += 20 + int(draw.textlength(kind, font=small)) + 14
-    image.save(path, "PNG")
-    return True
-
-
 def write_class_files(out: Path, students: list[str], options: Options, stream) -> None:
+    """grades.csv, summary.txt and class.html with its figures (summary.png, class-totals.png),
+    all from one ``class_summary``."""
+    from . import class_report
     loaded = load_class(out, students)
     write_grades(out, loaded, options.modules, assignment_maximum(options))
     summary = class_summary(loaded, options.modules, options)
     text = summary_text(summary, options.modules, options)
     (out / "summary.txt").write_text(text, encoding="utf-8")
-    png = summary_png(summary, out / "summary.png")
+    page = class_report.write(out, summary, options.modules, options)
     print(text, file=stream)
-    print(f"batch: wrote {out / 'grades.csv'}, {out / 'summary.txt'}"
-          + (f", {out / 'summary.png'}" if png else " (no summary.png: Pillow is not installed)")
-          + f" and {len(loaded)} results.json under {out / 'students'}/", file=stream)
+    print(f"batch: wrote {out / 'grades.csv'}, {out / 'summary.txt'}, {page} (open it in a browser; its "
+          f"figures: {class_report.CAUSES_PNG}, {class_report.TOTALS_PNG}) and {len(loaded)} results.json "
+          f"under {out / 'students'}/", file=stream)
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -1143,7 +1133,11 @@ def configure(parser):
                              "as many as the memory holds; the progress line says how many and why)")
     parser.add_argument("--shard", metavar="K/N", default=None,
                         help="grade only the K-th of N parts of the class (split by a digest of the student id, "
-                             "K from 1 to N); 'python -m grader merge' joins the parts' folders")
+                             "K from 1 to N); 'python -m grader merge' joins the parts' folders. Without --shard, "
+                             "a task of a Slurm job array (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT both set) "
+                             "grades its part: K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1, "
+                             "N = SLURM_ARRAY_TASK_COUNT, for an array 1-N or 0-(N-1) without gaps (sbatch "
+                             "--array=1-8); any other array (--array=3, a rerun of one part) needs --shard")
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of each report.txt")
     add_grading_options(parser)
@@ -1160,7 +1154,7 @@ def main(args) -> int:
         print("batch: --jobs must be at least 1", file=sys.stderr)
         return 2
     try:
-        shard = parse_shard(args.shard) if args.shard else (1, 1)
+        shard = parse_shard(args.shard) if args.shard else slurm_shard() or (1, 1)
     except ValueError as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2

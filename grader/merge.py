@@ -6,7 +6,7 @@ grading options. ``merge`` checks that the folders hold every shard 1..N of
 one split of one class, graded with the same options, copies each student's
 ``results.json``, ``report.txt`` and ``batch.json`` into ``--out`` (unless
 they are there already: shards may share one folder) and writes
-``grades.csv``, ``summary.txt`` and ``summary.png`` exactly as one ``batch``
+``grades.csv``, ``summary.txt`` and ``class.html`` exactly as one ``batch``
 run over the whole class would.
 """
 from __future__ import annotations

@@ -145,8 +145,10 @@ def test_class_summary_and_chart(klass):
     assert "lenet / structure" in text
     assert "LeNet: ReLU instead of Sigmoid, 1 student (of 4 who attempted it)" in text     # grouped by cause
     assert text.splitlines()[0] in result.stderr
-    png = (out / "summary.png").read_bytes()
+    png = (out / "summary.png").read_bytes()       # the causes that cost the most points (matplotlib)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+    page = (out / "class.html").read_text(encoding="utf-8")      # tests/test_class_report.py: the page
+    assert "ReLU instead of Sigmoid" in page and 'href="students/bob/report.txt"' in page
 
 
 def test_progress_bar_on_a_terminal_log_lines_elsewhere():

@@ -149,3 +149,48 @@ def test_merge_refuses_what_does_not_add_up(tmp_path, fake_class):
     batch.run_batch(subs, parts[2], options, jobs=1, stream=io.StringIO(), shard=(3, 3), force=True)
     with pytest.raises(merge.MergeError, match="different classes"):
         merge.merge(parts, tmp_path / "out")
+
+
+def test_a_slurm_array_task_grades_its_part():
+    def shard(**variables):
+        return batch.slurm_shard({f"SLURM_ARRAY_TASK_{k}": str(v) for k, v in variables.items()})
+
+    assert shard() is None and shard(ID=2) is None and shard(COUNT=8) is None     # not an array task
+    assert batch.slurm_shard({"SLURM_ARRAY_TASK_ID": "", "SLURM_ARRAY_TASK_COUNT": "8"}) is None
+    assert shard(ID=3, COUNT=8, MIN=1, MAX=8) == (3, 8)                # sbatch --array=1-8
+    assert shard(ID=0, COUNT=8, MIN=0, MAX=7) == (1, 8)                # sbatch --array=0-7
+    assert shard(ID=7, COUNT=8, MIN=0, MAX=7) == (8, 8)
+    assert shard(ID=2, COUNT=4, MIN=1, MAX=4, STEP=1) == (2, 4)        # --array=1-4%2: throttled, still 4 parts
+    assert shard(ID=2, COUNT=2) == (2, 2)                              # MIN and MAX unset: 1..COUNT
+    assert shard(ID=1, COUNT=1, MIN=1, MAX=1) == (1, 1)                # --array=1: the whole class
+    for bad in (dict(ID=3, COUNT=1, MIN=3, MAX=3),                     # --array=3: a rerun needs --shard 3/8
+                dict(ID=5, COUNT=4, MIN=5, MAX=8),                     # --array=5-8
+                dict(ID=3, COUNT=4, MIN=1, MAX=7, STEP=2),             # --array=1-7:2
+                dict(ID=5, COUNT=3, MIN=1, MAX=5),                     # --array=1,2,5
+                dict(ID=9, COUNT=8), dict(ID="x", COUNT=8)):
+        with pytest.raises(ValueError, match="--shard"):
+            shard(**bad)
+
+
+def test_batch_without_shard_takes_the_slurm_task_and_shard_wins(tmp_path, fake_class, monkeypatch, capsys):
+    import argparse
+
+    subs, _ = fake_class
+
+    def main(*args) -> int:
+        parser = argparse.ArgumentParser()
+        batch.configure(parser)
+        return batch.main(parser.parse_args([str(subs), "--only", "lenet,vgg", "--no-train", "--jobs", "1", *args]))
+
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "0")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "3")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_MIN", "0")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_MAX", "2")
+    assert main("--out", str(tmp_path / "array")) == 0
+    assert os.listdir(tmp_path / "array" / "shards") == ["1-of-3.json"]
+    assert main("--out", str(tmp_path / "explicit"), "--shard", "2/2") == 0
+    assert os.listdir(tmp_path / "explicit" / "shards") == ["2-of-2.json"]
+    for name, value in (("ID", "3"), ("COUNT", "1"), ("MIN", "3"), ("MAX", "3")):     # sbatch --array=3
+        monkeypatch.setenv(f"SLURM_ARRAY_TASK_{name}", value)
+    assert main("--out", str(tmp_path / "refused")) == 2
+    assert "task 3 of the Slurm job array 3-3" in capsys.readouterr().err
