@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from . import recipes, reference_cache, threads
 from .escaping import inert
+from .report import localise
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
 from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
@@ -64,17 +64,18 @@ class GradeReport:
             grouped.setdefault(result.module, []).append(result)
         return grouped
 
-    def gradescope(self) -> dict:
-        """Gradescope's results.json. A check left out of the total (a training check the device does not
-        run: 0 of 0) is not a test there, where it would show as a pass; the summary names it."""
+    def gradescope(self, lang: str = "both") -> dict:
+        """Gradescope's results.json, its messages in ``lang``. A check left out of the total (a training check
+        the device does not run: 0 of 0) is not a test there, where it would show as a pass; the summary
+        names it."""
         left_out = [r for r in self.results if not r.counted]
         summary = f"Score {self.score:g} / {self.max_score:g}."
         if left_out:
-            summary += (f" Not run on this grading machine, so not part of the total: "
+            summary += (" Not run on this grading machine, so not part of the total: "
                         + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".")
         return {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
                 "execution_time": round(self.execution_time, 2), "output": summary,
-                "tests": [r.gradescope() for r in self.results if r.counted]}
+                "tests": [r.gradescope(lang) for r in self.results if r.counted]}
 
     def text(self, lang: str = "en") -> str:
         """The console report: ``lang`` is ``en``, ``zh`` or ``both``."""
@@ -99,23 +100,6 @@ class GradeReport:
         lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
                      f"   ({self.execution_time:.1f} s)")
         return "\n".join(lines)
-
-
-def has_chinese(line: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", line))
-
-
-def localise(message: str, lang: str) -> str:
-    """Messages carry English and Chinese lines; indented lines (tables, details) are kept in both."""
-    lines = message.splitlines()
-    if lang == "both":
-        return message
-    if lang == "en":        # an indented detail that starts in Chinese is the Chinese of the one above
-        return "\n".join(l for l in lines if (l.startswith(" ") and not has_chinese(l.lstrip()[:1]))
-                         or not has_chinese(l))
-    if any(has_chinese(l) and not l.startswith(" ") for l in lines):
-        return "\n".join(l for l in lines if l.startswith(" ") or has_chinese(l))
-    return message
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,20 +173,12 @@ class ReferenceObserver(Observer):
                                           fresh_budget=True))
 
     def time_training(self, device: str, steps: int, data_dir) -> dict:
-        activity = "timing the reference's training run"
-        if self.measurer is not None:     # the replay the student's training check runs, with the data
-            pacer = self.with_data(data_dir, self.limits, device)
-            try:
-                return pacer.ask("pace", activity, device=device, steps=steps)
-            finally:
-                pacer.close()
-        sandbox = Sandbox(REFERENCE_DIR, self.module, self.limits, slot=6, data_dir=data_dir)
-        sandbox.start(self.source)
+        """On the replay the student's training check runs, with the data (every network trains on one)."""
+        pacer = self.with_data(data_dir, self.limits, device)
         try:
-            sandbox.request("import", "importing the reference")
-            return sandbox.request("pace", activity, device=device, steps=steps)
+            return pacer.ask("pace", "timing the reference's training run", device=device, steps=steps)
         finally:
-            sandbox.close()
+            pacer.close()
 
     def request(self, op, activity, **args):
         """Asked by a pacing observer (above): the reference's graphs."""
@@ -388,10 +364,13 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     if train:
         from .checking import policy
         refusal = policy.book_network_difference(results)     # not the book's network: no training points
-        if refusal is not None and training_plan_or_reason(module, device)[0] is not None:
+        scratch = policy.scratch_layer_difference(results)    # its layer from scratch not the book's: none either
+        if (refusal or scratch) is not None and training_plan_or_reason(module, device)[0] is not None:
             results += refused_training(module, training_checks)
         else:
             results += run_training(submission, module, source, training_checks, train_limits, reference, device)
+        if scratch is not None:     # the design checks charged that mistake already: only training is refused
+            policy.require_book_network([r for r in results if r.kind == "training"], scratch)
         policy.require_book_network(results, refusal)
     printed = redact(printed, hidden)
     if printed.strip():
@@ -424,12 +403,11 @@ def run_training(submission, module, source, checks, limits, reference, device) 
         return skipped_training(module, checks, device, reason)
     data_dir = training_data_dir()
     budget = training_limits(plan, limits, reference, device, data_dir)
-    if replayable(module):      # their process records the graph; the replay, which alone sees the data, trains
-        sandbox = Sandbox(submission, module, limits, slot=1)
-        measurer = Measurer(submission, module, budget, slot=3, data_dir=data_dir)
-    else:                       # the BatchNorm from scratch trains in their own process (see observer.py)
-        sandbox = Sandbox(submission, module, budget, slot=1, data_dir=data_dir, replay=False)
-        measurer = None
+    # Their process records the graph; the replay, which alone sees the data, trains. A BatchNorm written
+    # from scratch is replayed as the book's, which its own checks showed it computes: the training check
+    # runs only once they pass (``policy.scratch_layer_difference``).
+    sandbox = Sandbox(submission, module, limits, slot=1)
+    measurer = Measurer(submission, module, budget, slot=3, data_dir=data_dir)
     student = Observer(sandbox, "student", device, measurer=measurer, module=module, reference=reference)
     sandbox.start(source)
     try:
@@ -531,9 +509,10 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
 def configure(parser):
     parser.add_argument("submission", help="folder with the student's module files")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default="en", help="language of the report")
+    parser.add_argument("--lang", choices=("en", "zh", "both"), default=None,
+                        help="language of the report (default en) and of --json's messages (default both)")
     parser.add_argument("--checks", metavar="DIR", help="a folder of the course's own hidden checks (pytest "
-                        "tests, see the README); the same as D2L_KIT_CHECKS")
+                        "tests, see docs/instructors/grading.md); the same as D2L_KIT_CHECKS")
     add_grading_options(parser)
 
 
@@ -562,8 +541,8 @@ def main(args) -> int:
     except GraderBroken as error:
         print(f"grade: the grader could not run: {error}", file=sys.stderr)
         return 3
-    print(report.text(args.lang))
+    print(report.text(args.lang or "en"))
     if args.json:
-        Path(args.json).write_text(json.dumps(report.gradescope(), ensure_ascii=False, indent=1),
+        Path(args.json).write_text(json.dumps(report.gradescope(args.lang or "both"), ensure_ascii=False, indent=1),
                                    encoding="utf-8")
     return 0

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from . import escaping
 from .options import add_grading_options, selected_modules
+from .report import has_chinese
 from .spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,10 +80,6 @@ def brief(output: str) -> str:
                 kept.append(line)
                 english = True
     return "\n".join(kept)
-
-
-def has_chinese(line: str) -> bool:
-    return any("\u4e00" <= c <= "\u9fff" for c in line)
 
 
 def printed_part(output: str) -> str:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from . import build, recipes
+from .computation.library_calls import LibraryNormalization
 from .computation.record import produced_shapes, record
 from .computation.replay import Replay
 from .report import describe_exception
@@ -274,6 +275,24 @@ class Probes:
                             "dgamma": self.numbers(gamma.grad), "dbeta": self.numbers(beta.grad)})
         return results
 
+    def do_bn_library_calls(self, cases, steps):
+        """The library normalization kernels (``computation.library_calls``) that the student's ``batch_norm``
+        on ``cases`` and a fresh ``BatchNorm`` on ``steps`` run, for each of 2 and 4 axes: sorted names. What
+        they compute is the other probes' business; an error here only ends the looking."""
+        looking = LibraryNormalization()
+        with looking:
+            for case in cases:
+                try:
+                    self.do_bn_function([case])
+                except Exception:
+                    pass
+            for features, dims, step in steps:
+                try:
+                    self.do_bn_module(features, dims, step)
+                except Exception:
+                    pass
+        return sorted(looking.seen)
+
     def do_bn_module(self, num_features, num_dims, steps, seed=0):
         """A fresh ``BatchNorm(num_features, num_dims)`` of the student's, run step by step.
 
@@ -379,7 +398,7 @@ class ReplayProbes(Probes):
     def unavailable(self, *args, **kwargs):
         raise LookupError("asked of the student's own process only")
 
-    do_import = do_table = do_graph = do_bn_function = do_bn_module = unavailable
+    do_import = do_table = do_graph = do_bn_function = do_bn_module = do_bn_library_calls = unavailable
 
 
 def warm_up() -> None:

@@ -1,6 +1,7 @@
 """Messages for students: what is wrong, where, expected vs. found, in English and Chinese."""
 from __future__ import annotations
 
+import re
 import traceback
 import unicodedata
 from pathlib import Path
@@ -14,16 +15,88 @@ class CheckFailure(AssertionError):
     ``cause``: ``(Cause, local)`` when the grader diagnosed which mistake it is
     (see ``computation.diagnose``), so that one mistake is charged once.
     ``difference``: for a structure check, the first difference from the book's
-    network in one line (named again where points need the book's network)."""
+    network in one line (named again where points need the book's network).
+    ``also``: the other mistakes of the same diagnosis (each charged once too)."""
 
-    def __init__(self, message: str = "", cause=None, difference: str = ""):
+    def __init__(self, message: str = "", cause=None, difference: str = "", also=()):
         super().__init__(message)
         self.cause = cause
         self.difference = difference
+        self.also = tuple(also)
 
 
 def bilingual(english: str, chinese: str) -> str:
     return f"{english}\n{chinese}"
+
+
+# -- one language of a bilingual message ---------------------------------------------------------
+#
+# Messages hold English lines and Chinese lines; details (where, tables, found vs. expected) are indented.
+# A report in one language keeps that language's lines and the details both need, and nothing of the
+# other: no Chinese in an English line, no English sentence in a Chinese report.
+
+CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
+LABEL = re.compile(r"\([^()]*\)|\s/\s*\S*")         # "(书中)", "(error / 出错)", "the mistake / 错误所在："
+PROSE = re.compile(r"\b[a-z]{2,}\b[ ,;']+\b[a-z]{2,}\b[ ,;']+\b[a-z]{2,}\b")      # three English words
+ERROR = re.compile(r"\b[A-Z]\w*(Error|Exception)\b")
+LABELS_ZH = {"where:": "位置：", "expected:": "书中：", "found:": "你的：", "found (yours):": "你的：",
+             "also:": "此外："}
+
+
+def has_chinese(text: str) -> bool:
+    return bool(CJK.search(text))
+
+
+def chinese_outside_labels(line: str) -> bool:
+    return has_chinese(LABEL.sub("", line))
+
+
+def chinese_line(line: str) -> str | None:
+    """A line as a Chinese report shows it, or None when it is English only (its Chinese is elsewhere)."""
+    body = line.lstrip()
+    indent = line[:len(line) - len(body)]
+    if has_chinese(body):
+        return line
+    for label, chinese in LABELS_ZH.items():
+        if body.startswith(label):
+            rest = body[len(label):]
+            return None if PROSE.search(rest) and label != "where:" else indent + chinese + rest
+    if body.startswith("hint:") or (PROSE.search(body) and not ERROR.search(body)):
+        return None
+    return line
+
+
+def english_label(match: re.Match) -> str:
+    """A bilingual label as an English report shows it, as wide as it was (tables stay aligned)."""
+    text = match.group(0)
+    if not has_chinese(text):
+        return text
+    if text.startswith("("):
+        english = text[1:-1].split(" / ")[0].strip()
+        shown = f"({english})" if english and not has_chinese(english) else ""
+    else:
+        shown = ":" if text.rstrip().endswith(("：", ":")) else ""
+    return shown + " " * (display_width(text) - display_width(shown))
+
+
+def english_line(line: str) -> str | None:
+    """A line as an English report shows it (its bilingual labels in English), or None when it is Chinese."""
+    if not has_chinese(line):
+        return line
+    if chinese_outside_labels(line):
+        return None
+    return LABEL.sub(english_label, line).rstrip()
+
+
+def localise(message: str, lang: str) -> str:
+    """``message`` in ``lang`` (``en``, ``zh`` or ``both``). A message with no line of the other language is
+    kept whole (a PyTorch error, a table)."""
+    lines = message.splitlines()
+    if lang == "en":
+        return "\n".join(e for e in (english_line(l) for l in lines) if e is not None)
+    if lang == "zh" and any(chinese_outside_labels(l) for l in lines):
+        return "\n".join(c for c in (chinese_line(l) for l in lines) if c is not None)
+    return message
 
 
 def shape_text(shape) -> str:

@@ -24,9 +24,10 @@ from ..computation.diagnose import Cause
 from ..report import CheckFailure, bilingual
 from .batchnorm_causes import (BOOK_AXES, affine_cause, axes_cause, batch_in_prediction_cause, cause, eps_cause,
                                gradient_cause, momentum_cause, moving_in_training_cause, never_updated_cause,
-                               unbiased_cause, updated_in_prediction_cause)
+                               unbiased_cause, updated_in_prediction_cause, variance_axes_cause)
 
 TOL = 2e-4            # float32 arithmetic of the student against float64 here
+NOISE = 1e-5          # closer than this, two computations are one (float32 rounding): the simpler one is named
 BOOK_EPS, BOOK_MOMENTUM = 1e-5, 0.9
 OTHER_AXES = {2: [(1,), (0, 1)], 4: [(0,), (2, 3), (1, 2, 3), (0, 1, 2, 3), (0, 1), (0, 2), (0, 3), (1,)]}
 
@@ -70,6 +71,8 @@ def module_steps(shape, seed: int, modes, scale=1.0, shift=0.0) -> list[dict]:
 
 
 def t(data) -> torch.Tensor:
+    if isinstance(data, torch.Tensor):
+        return data.detach().to(torch.float64)
     return torch.tensor(data, dtype=torch.float64)
 
 
@@ -115,47 +118,123 @@ def close(found, expected, tol=TOL) -> bool:
         bool(torch.allclose(a, b, rtol=tol, atol=tol))
 
 
-def shown(values_, limit=4) -> str:
+def shown(values_, limit=4, start=0) -> str:
+    """Up to ``limit`` values from ``start`` (where two vectors first differ: the part worth seeing)."""
     flat = t(values_).flatten().tolist() if values_ is not None else []
-    text = ", ".join(f"{v:.4g}" for v in flat[:limit])
-    return f"[{text}{', ...' if len(flat) > limit else ''}]"
+    start = max(0, min(start, len(flat) - limit))
+    text = ", ".join(f"{v:.4g}" for v in flat[start:start + limit])
+    return f"[{'..., ' if start else ''}{text}{', ...' if len(flat) > start + limit else ''}]"
+
+
+def first_difference_at(found, expected) -> int:
+    """The first position where ``found`` differs from ``expected`` beyond the tolerance (0 if none)."""
+    a, b = t(found).flatten(), torch.as_tensor(expected, dtype=torch.float64).flatten()
+    if a.numel() != b.numel():
+        return 0
+    far = ~torch.isclose(a, b, rtol=TOL, atol=TOL)
+    return int(far.nonzero()[0]) if bool(far.any()) else 0
 
 
 # -- the mistakes, named --------------------------------------------------------------------------
 
-def training_output_cause(where, x, gamma, beta, eps, moving_mean, moving_var, found) -> Cause | None:
-    """The mistake that explains ``found`` (the student's training output), if one of the usual ones does."""
+def statistics(x, mean_axes, var_axes, unbiased):
+    """The batch's mean over ``mean_axes`` and the variance of ``x`` around it over ``var_axes``."""
+    mean = x.mean(dim=mean_axes, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=var_axes, keepdim=True)
+    if unbiased:
+        n = count(x, var_axes)
+        var = var * n / (n - 1)
+    return mean, var
+
+
+def departures(where, x, eps, moving_mean):
+    """Every computation that departs from the book's by one or two of the usual choices, fewest first:
+    (causes, mean axes, variance axes, unbiased, eps used, gamma and beta applied, moving statistics used).
+    A generator of the space of mistakes, not a list of them: the axes of the mean and of the variance, the
+    variance's estimate, the eps, the affine step and which statistics are used are chosen independently."""
     rank = x.dim()
-    book_axes = BOOK_AXES[rank]
-    candidates = []
-    if count(x, book_axes) > 1:
-        candidates.append((unbiased_cause(where), normalized(x, gamma, beta, eps, *batch_stats(x, unbiased=True))))
-    for axes in OTHER_AXES[rank]:
-        candidates.append((axes_cause(where, rank, axes), normalized(x, gamma, beta, eps, *batch_stats(x, axes))))
-        if count(x, axes) > 1:
-            candidates.append((axes_cause(where, rank, axes),
-                               normalized(x, gamma, beta, eps, *batch_stats(x, axes, unbiased=True))))
+    book = BOOK_AXES[rank]
+    axes_options = [book, *OTHER_AXES[rank]]
+    made = []
+    for mean_axes in axes_options:
+        for var_axes in axes_options:
+            for unbiased in (False, True):
+                for used in dict.fromkeys((eps, BOOK_EPS, 0.0)):
+                    for affine in (True, False):
+                        causes = []
+                        if mean_axes != book:
+                            causes.append(axes_cause(where, rank, mean_axes))
+                        if var_axes != mean_axes:
+                            causes.append(variance_axes_cause(where, rank, var_axes, mean_axes))
+                        if unbiased:
+                            if count(x, var_axes) < 2:
+                                continue
+                            causes.append(unbiased_cause(where))
+                        if used != eps:
+                            causes.append(eps_cause(where, eps, used))
+                        if not affine:
+                            causes.append(affine_cause(where))
+                        if 1 <= len(causes) <= 2:
+                            made.append((causes, mean_axes, var_axes, unbiased, used, affine, False))
     if moving_mean is not None:
-        candidates.append((moving_in_training_cause(where), normalized(x, gamma, beta, eps, moving_mean, moving_var)))
-    for used in (BOOK_EPS, 0.0):
-        if abs(used - eps) > 1e-12:
-            candidates.append((eps_cause(where, eps, used), normalized(x, gamma, beta, used, *batch_stats(x))))
-    candidates.append((affine_cause(where), normalized(x, 1.0, 0.0, eps, *batch_stats(x))))
-    for named, expected in candidates:
-        if bool(torch.isfinite(expected).all()) and close(found, expected, tol=1e-3):
-            return named
-    return None
+        made.append(([moving_in_training_cause(where)], book, book, False, eps, True, True))
+    return sorted(made, key=lambda item: len(item[0]))
+
+
+def departed_output(x, gamma, beta, moving_mean, moving_var, departure):
+    _, mean_axes, var_axes, unbiased, used, affine, moving = departure
+    mean, var = (moving_mean, moving_var) if moving else statistics(x, mean_axes, var_axes, unbiased)
+    return normalized(x, gamma if affine else 1.0, beta if affine else 0.0, used, mean, var)
+
+
+def training_output_cause(where, x, gamma, beta, eps, moving_mean, moving_var, found) -> list[Cause]:
+    """The usual mistakes (one, or two together) that explain ``found``, the student's training output; []
+    when none does. A variant that computes what the book computes on this input explains nothing."""
+    expected = normalized(x, gamma, beta, eps, *batch_stats(x))
+    found = t(found).flatten() if found is not None else None
+    best = None                 # (how far, how many causes, causes): the closest, then the simplest
+    for departure in departures(where, x, eps, moving_mean):
+        output = departed_output(x, gamma, beta, moving_mean, moving_var, departure).flatten()
+        if found is None or output.numel() != found.numel() or not bool(torch.isfinite(output).all()) \
+                or close(output, expected, tol=TOL):
+            continue
+        far = float((output - found).abs().max())
+        if far <= 1e-3:
+            rank = (max(far, NOISE), len(departure[0]), departure[0])
+            if best is None or rank[:2] < best[:2]:
+                best = rank
+    return best[2] if best else []
+
+
+def training_gradient_cause(where, x, gamma, beta, eps, g, name, found) -> list[Cause]:
+    """The mistake behind a gradient that differs while the output agrees: an eps not used (too small to show in
+    the output), or statistics cut off from autograd; [] when neither explains ``found``."""
+    def gradients(used, cut):
+        x_, gamma_, beta_ = (v.clone().requires_grad_(True) for v in (x, gamma, beta))
+        with torch.enable_grad():
+            mean, var = batch_stats(x_)
+            if cut:
+                mean, var = mean.detach(), var.detach()
+            ((normalized(x_, gamma_, beta_, used, mean, var)) * g).sum().backward()
+        return {"dX": x_.grad, "dgamma": gamma_.grad, "dbeta": beta_.grad}[name]
+    for used in dict.fromkeys((BOOK_EPS, 0.0)):
+        if abs(used - eps) > 1e-12 and close(found, gradients(used, False).reshape(-1), tol=1e-3):
+            return [eps_cause(where, eps, used)]
+    if close(found, gradients(eps, True).reshape(-1), tol=1e-3):
+        return [gradient_cause(where)]
+    return []
 
 
 # -- the verdicts -----------------------------------------------------------------------------------
 
-def fail(head_en, head_zh, lines, named: Cause | None = None):
-    """A failure: the book's numbers against the student's, with the mistake when it is known."""
+def fail(head_en, head_zh, lines, named: Cause | list[Cause] | None = None):
+    """A failure: the book's numbers against the student's, with the mistake (or two) when it is known."""
     body = "\n".join(f"  {line}" for line in lines)
     text = bilingual(head_en, head_zh) + "\n" + body
-    if named is not None:
-        text += "\n" + named.message()
-        raise CheckFailure(text, cause=(named, True))
+    named = [named] if isinstance(named, Cause) else list(named or [])
+    if named:
+        text += "".join("\n" + one.message() for one in named)
+        raise CheckFailure(text, cause=(named[0], True), also=named[1:])
     raise CheckFailure(text)
 
 
@@ -175,9 +254,12 @@ def check_training_step(where, what, x, gamma, beta, eps, found: dict, g, moving
             fail(f"in training, {what}: no gradient reaches {name[1:]}.",
                  f"训练模式下，{what}：{name[1:]} 没有得到梯度。", [], gradient_cause(where))
         if not close(found[name], expected[name].reshape(-1)):
+            where_first = first_difference_at(found[name], expected[name].reshape(-1))
             fail(f"in training, {what}: the gradient with respect to {name[1:]} differs from nn.BatchNorm's.",
                  f"训练模式下，{what}：关于 {name[1:]} 的梯度与 nn.BatchNorm 不同。",
-                 [f"expected: {shown(expected[name])}", f"found:    {shown(found[name])}"], gradient_cause(where))
+                 [f"expected: {shown(expected[name], start=where_first)}",
+                  f"found:    {shown(found[name], start=where_first)}"],
+                 training_gradient_cause(where, x, gamma, beta, eps, g, name, found[name]))
 
 
 def per_channel(values_, x, label: str, what: str) -> torch.Tensor:
@@ -310,3 +392,24 @@ def check_registration(call: str, observed: dict, features: int, rank: int) -> N
     if extra:
         fail(f"{call} has parameters besides gamma and beta: {', '.join(extra)}.",
              f"{call} 除 gamma 和 beta 外还有其他参数：{', '.join(extra)}。", [])
+
+
+# -- its own statistics -------------------------------------------------------------------------
+
+def library_calls(student) -> list[str]:
+    """The library normalization kernels the student's ``batch_norm`` and ``BatchNorm`` run (``F.batch_norm``
+    and every other spelling; ``computation.library_calls``), on a fully connected and a convolutional case
+    in training and in prediction; [] when their code cannot run (other checks say why)."""
+    from ..sandbox import SandboxError, StudentError
+    cases = [function_case((4, 5), 11), function_case((3, 3, 4, 5), 12)]
+    steps = [[5, 2, module_steps((4, 5), 13, ["train", "eval"])],
+             [3, 4, module_steps((3, 3, 4, 5), 14, ["train", "eval"])]]
+    try:
+        found = student.ask("bn_library_calls", "looking for library normalization in your BatchNorm",
+                            cases=cases, steps=steps)
+    except (StudentError, SandboxError):
+        return []
+    if not isinstance(found, list):
+        return ["(no answer)"]
+    return [str(name)[:60] for name in found[:10]]
+

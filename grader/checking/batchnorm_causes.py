@@ -36,6 +36,18 @@ def axes_cause(where, rank, axes):
                  f"BatchNorm: mean/variance over axes {axes} instead of {book}")
 
 
+def variance_axes_cause(where, rank, axes, mean_axes):
+    book = BOOK_AXES[rank]
+    return cause("variance axes", where,
+                 f"the mean is taken over axes {mean_axes} but the variance over axes {axes} of a {rank}-D input; "
+                 f"the book takes both over axes {book}.",
+                 f"均值在轴 {mean_axes} 上计算，方差却在 {rank} 维输入的轴 {axes} 上计算；书中两者都在轴 {book} 上计算。",
+                 f"use the same axes for the variance as for the mean: ((X - mean) ** 2).mean(dim={book}, "
+                 "keepdim=True).",
+                 f"方差请使用与均值相同的轴：((X - mean) ** 2).mean(dim={book}, keepdim=True)。",
+                 f"BatchNorm: variance over axes {axes} instead of {book}")
+
+
 def moving_in_training_cause(where):
     return cause("training uses moving statistics", where,
                  "in training, the output is normalized with the moving statistics; the book normalizes with "

@@ -79,7 +79,8 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
                                    "随后你的前向计算出错。")
     first = diagnosis.first
     raise CheckFailure(f"{head}\n{body}", cause=(first, diagnosis.local),
-                       difference=f"{first.english.splitlines()[0].rstrip('.')} ({first.where})")
+                       difference=f"{first.english.splitlines()[0].rstrip('.')} ({first.where})",
+                       also=diagnosis.causes[1:] if diagnosis.local else ())
 
 
 def too_large_message(call: str, shape, expected: dict, found: dict) -> str:
@@ -93,7 +94,7 @@ def too_large_message(call: str, shape, expected: dict, found: dict) -> str:
                      f"评分程序只比较不超过 {limit:,} 个运算的网络，你的网络远大于此，不予比较。")
 
 
-SETTINGS = {"batch_norm", "dropout", "detach"}
+SETTINGS = {"batch_norm", "dropout", "dropout1d", "dropout2d", "dropout3d", "detach"}
 
 
 def settings(trace) -> Counter:

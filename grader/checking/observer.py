@@ -11,7 +11,10 @@ therefore only describe a network, never claim a measurement.
 
 Networks whose spec names ``opaque`` classes (the BatchNorm written from
 scratch: its arithmetic is the student's own and is not a graph operation)
-are measured in the student's child, as the README says.
+have their design checks measured in the student's child. Their training
+run is a replay like any other, where that layer is the book's: it runs
+only once the layer's own checks have shown it computes the book's
+(``policy.scratch_layer_difference``; docs/maintainers/isolation.md).
 """
 from __future__ import annotations
 
@@ -184,8 +187,13 @@ class Observer:
             raise answer
         if not isinstance(answer, list) or not answer or len(answer) > 100_000:
             return ["(every parameter: no gradient report)"]
+        alive = {str(row[0]).rpartition(".")[0] for row in answer
+                 if isinstance(row, list) and len(row) == 3 and row[2] is True}
+        # A cut stops every parameter of a layer; a bias alone is dead when a batch normalization follows
+        # (it subtracts the batch's mean), which may show as an exact zero in their own arithmetic.
         return [inert(str(row[0])[:200]) if isinstance(row, list) and row else "?"
-                for row in answer if not (isinstance(row, list) and len(row) == 3 and row[2] is True)]
+                for row in answer if not (isinstance(row, list) and len(row) == 3 and row[2] is True)
+                and not (isinstance(row, list) and row and str(row[0]).rpartition(".")[0] in alive)]
 
     def book_stand_in(self, call, shape) -> dict | None:
         """The reference's graphs, for a network the grader cannot replay (a Linear written as ``x @ W.T + b``)

@@ -29,7 +29,9 @@ MARKERS = ("kind(name): which kind of check this is (shapes, params, structure, 
            "networks(*modules): the networks this check applies to (default: all)",
            "points(value): points of a course's own check (the kit's checks share POINTS)",
            "needs_book_network: points only for a network that is the book's, or differs from it only by "
-           "diagnosed local mistakes (policy.require_book_network)")
+           "diagnosed local mistakes (policy.require_book_network)",
+           "scratch_layer: checks the arithmetic of a layer the student writes from scratch; the network trains "
+           "only once they pass (policy.scratch_layer_difference)")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class CheckInfo:
     name: str
     points: float
     needs_book: bool = False      # marked needs_book_network: see policy.require_book_network
+    scratch_layer: bool = False   # marked scratch_layer: see policy.scratch_layer_difference
 
 
 def builders(module: str) -> list[str]:
@@ -114,7 +117,8 @@ class GradingPlugin:
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker else POINTS[module].get(kind, 0) / counts[(module, kind)]
             needs_book = item.get_closest_marker("needs_book_network") is not None
-            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points, needs_book))
+            scratch = item.get_closest_marker("scratch_layer") is not None
+            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points, needs_book, scratch))
 
     # -- fixtures --------------------------------------------------------------
     @pytest.fixture
@@ -187,7 +191,7 @@ class GradingPlugin:
         def made(status, score, output="", crashed=False, cause=None):
             result = Result(info.module, info.kind, info.name, info.points, score, status, output, crashed)
             result.cause_detail = cause
-            result.needs_book = info.needs_book
+            result.needs_book, result.scratch_layer = info.needs_book, info.scratch_layer
             return result
         if report.passed:
             return made("passed", info.points, self.notes.get(info.nodeid, ""))
@@ -197,6 +201,7 @@ class GradingPlugin:
         error = call.excinfo.value if call.excinfo is not None else None
         if isinstance(error, CheckFailure):
             result = made("failed", 0.0, str(error), cause=error.cause)
+            result.also_causes = getattr(error, "also", ())
             result.difference = getattr(error, "difference", "")
             return result
         if isinstance(error, CheckOutOfTime):

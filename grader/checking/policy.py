@@ -1,10 +1,11 @@
 """One mistake, reported once and charged once.
 
 A failing check that the diagnosis explains carries a cause (a ``Cause`` of
-``computation.diagnose``). Checks that fail for the same cause are one
-mistake: it costs at most ``CAUSE_SHARE`` of the network's points (training
-not counted), taken from those checks in order, and is described once: the
-other checks say which check reports it. A failure that no local diagnosis
+``computation.diagnose``), and the other mistakes the same diagnosis found.
+Checks that fail for the same cause are one mistake: it costs at most
+``CAUSE_SHARE`` of the network's points (training not counted), taken from
+those checks in order, and is described once: the other checks say which
+check reports it. Two different mistakes cost a share each. A failure that no local diagnosis
 explains (code that does not run, a stub, a network far from the book's)
 costs that check's points, as before. The training check is a measurement,
 not a design check: it is charged on its own, with the cause named.
@@ -70,14 +71,30 @@ def charge(results, module: str) -> None:
         budget.setdefault(key, CAUSE_SHARE * design_points(module))
         taken = min(result.max_score, budget[key])
         budget[key] -= taken
-        result.score = round(result.max_score - taken, 6)
+        left = result.max_score - taken
+        reported_here = []                  # other mistakes this check is the first to show
+        for other in getattr(result, "also_causes", ()):      # another mistake it shows: its own share
+            if other.key == key:
+                continue
+            budget.setdefault(other.key, CAUSE_SHARE * design_points(module))
+            extra = min(left, budget[other.key])
+            budget[other.key] -= extra
+            left -= extra
+            if other.key not in first:
+                first[other.key] = result.name
+                reported_here.append(other)
+        result.score = round(left, 6)
         if key in first:
-            result.same_as = first[key]
             cost = CAUSE_SHARE * design_points(module)
             result.output = (f"the same mistake as in '{first[key]}' ({cause.gist}), reported there; "
                              f"one mistake costs at most {cost:g} of this network's points in all.\n"
                              f"与“{first[key]}”中的错误相同（{cause.gist}），已在那里报告；"
                              f"同一个错误在本网络中最多扣 {cost:g} 分。")
+            if reported_here:               # not only a repeat: it names a mistake of its own
+                result.output += "".join("\nanother mistake, charged here:\n另一个错误（在此扣分）：\n" + other.message()
+                                         for other in reported_here)
+            else:
+                result.same_as = first[key]
         else:
             first[key], first_result[key] = result.name, result
             if getattr(result, "attributed", False):      # its own message does not name the mistake: add it
@@ -146,3 +163,50 @@ def require_book_network(results, difference=None) -> None:
         result.output = clean_text(result.output)        # the difference names the student's own layers
         result.status, result.score, result.cause, result.crashed = "failed", 0.0, NOT_THE_BOOK, False
         result.gated = True
+
+
+# -- a layer written from scratch ---------------------------------------------------------------------------
+#
+# The BatchNorm from scratch is checked number by number (``checks marked scratch_layer``); the network then
+# trains on a replay where that layer is the book's, so it trains only once those checks pass. Its statistics
+# must be the student's own arithmetic: a layer that calls the library's normalization earns nothing of the
+# part, whatever its numbers.
+
+OWN_STATISTICS = "library normalization / 调用了库中的归一化"
+
+
+def scratch_layer_difference(results) -> tuple[str, str] | None:
+    """(what is wrong, the check that says so) when a check of the layer written from scratch failed."""
+    for result in results:
+        if getattr(result, "scratch_layer", False) and result.status == "failed" and not result.same_as:
+            if result.cause == OWN_STATISTICS:
+                return "its BatchNorm calls PyTorch's own normalization", result.name
+            return "its BatchNorm does not yet compute the book's batch normalization", result.name
+    return None
+
+
+def require_own_statistics(results, calls: list[str]) -> None:
+    """Fails every check of the part when the layer written from scratch calls the library's normalization
+    (``calls``: the kernels seen), the cause named once."""
+    if not calls:
+        return
+    first = None
+    for result in results:
+        if result.status == "skipped" or result.max_score <= 0:
+            continue
+        if first is None:
+            first = result.name
+            result.output = (f"your BatchNorm calls PyTorch's own normalization ({', '.join(calls)}). This part "
+                             "asks you to compute the batch's mean and variance yourself (for example "
+                             "X.mean(dim=...) and ((X - mean) ** 2).mean(dim=...)), so no check of it earns "
+                             "points.\n你的 BatchNorm 调用了 PyTorch 自带的归一化。本部分要求你自己计算批量的均值和方差，"
+                             "因此本部分的检查都不得分。")
+            result.same_as = ""
+        else:
+            result.output = (f"your BatchNorm calls PyTorch's own normalization, as reported in '{first}'.\n"
+                             f"你的 BatchNorm 调用了 PyTorch 自带的归一化（已在“{first}”中报告）。")
+            result.same_as = first
+        result.output = clean_text(result.output)
+        result.status, result.score, result.cause, result.crashed = "failed", 0.0, OWN_STATISTICS, False
+        result.scratch_layer = True         # the network does not train either
+

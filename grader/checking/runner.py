@@ -80,7 +80,8 @@ def network_diagnosis(module: str, student, reference):
 
 
 def score(results: list[Result], module: str, student, reference) -> list[Result]:
-    """One mistake, charged once; behaviour points only for the book's network (``policy``)."""
+    """One mistake, charged once; behaviour points only for the book's network; a layer written from scratch
+    computes its own statistics (``policy``)."""
     if any(r.status == "failed" for r in results):
         diagnosis = None
         if any(r.status == "failed" and getattr(r, "cause_detail", None) is None for r in results):
@@ -90,4 +91,7 @@ def score(results: list[Result], module: str, student, reference) -> list[Result
         for result in results:      # the causes name the student's own classes: clean text again
             result.output = clean_text(result.output)
         policy.require_book_network(results)
+    if NETWORKS[module].opaque:         # a layer written from scratch: its statistics are its own
+        from .batchnorm import library_calls
+        policy.require_own_statistics(results, library_calls(student))
     return results

@@ -97,10 +97,11 @@ def validate(data) -> dict:
         if not valid_attrs(node["attrs"]):
             fail(f"node {k}: settings")
         node["attrs"] = {key: inert(v) if isinstance(v, str) else v for key, v in node["attrs"].items()}
-        shape = node.get("shape")
-        if shape is not None and (not isinstance(shape, list) or len(shape) > 8
-                                  or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
-            fail(f"node {k}: shape")
+        for key in ("shape", "in_shape"):
+            shape = node.get(key)
+            if shape is not None and (not isinstance(shape, list) or len(shape) > 8
+                                      or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
+                fail(f"node {k}: {key}")
         where = node.get("where", [])
         if not isinstance(where, list) or len(where) > MAX_WHERE or any(
                 not isinstance(w, list) or len(w) != 2 or not all(isinstance(x, str) and len(x) <= MAX_TEXT
@@ -248,14 +249,14 @@ def in_canonical_order(graph: dict) -> dict:
 def replay_form(graphs: dict) -> dict:
     """What ``replay.Replay`` reads of a network's graphs (``{"train": ..., "eval": ...}``): every operation,
     with its settings, inputs, shapes and layers; not the student's names of the layers, which only label
-    its answers, nor the order in which the forward pass ran independent branches (``in_canonical_order``).
+    its answers, nor the shape each operation received (a reshape that keeps the batch axis is no node), nor the order in which the forward pass ran independent branches (``in_canonical_order``).
     Two networks with the same replay form are one network: the same layers, used the same way, so every
     measurement of the one is a measurement of the other (their replays would differ only by the order
     in which torch drew the same layers' initial weights)."""
     ordered = {mode: in_canonical_order(graph) for mode, graph in graphs.items()}
     numbers = layer_numbers(ordered)
     return {mode: {**{k: v for k, v in graph.items() if k != "nodes"},
-                   "nodes": [{**{k: v for k, v in node.items() if k != "where"},
+                   "nodes": [{**{k: v for k, v in node.items() if k not in ("where", "in_shape")},
                               **({"layer": numbers[node["layer"]]} if "layer" in node else {})}
                              for node in graph["nodes"]]}
             for mode, graph in ordered.items()}

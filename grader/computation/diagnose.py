@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import ast
 from math import prod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .canonical import Node, Trace, canonical, size_limit, too_large
-from .ops import ACTIVATIONS, POOLS
+from .hints import edit_works
+from .alignment import NORMALIZATIONS, align, comparable_attrs, family, incoming_shape
 
 LOCAL_MAX_CAUSES = 2          # more distinct mistakes than this: grade every check on its own
+SHOWN_CAUSES = 2              # the first causes, whose hints a student reads: each hint is tried first (hints.py)
 LOCAL_MIN_MATCHED = 0.3       # share of the book's operations (up to a crash) that must match: a mistake
                               # repeated in every block (no ReLU in vgg_block) leaves less than half
 
@@ -63,9 +65,9 @@ LAYER_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm"
                "sigmoid": "Sigmoid", "tanh": "Tanh", "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d",
                "global_avg_pool": "global average pooling", "dropout": "Dropout", "cat": "torch.cat",
                "add": "the addition (+)", "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
-               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "detach": ".detach()", "mul": "a multiplication",
+               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "dropout2d": "Dropout2d", "dropout1d": "Dropout1d",
+               "dropout3d": "Dropout3d", "detach": ".detach() (or .data)", "mul": "a multiplication",
                "scratch_batch_norm": "BatchNorm (the one you write from scratch)"}
-NORMALIZATIONS = {"batch_norm", "scratch_batch_norm"}     # nn.BatchNorm and a BatchNorm written from scratch
 
 
 def size(value) -> str:
@@ -86,8 +88,8 @@ def layer_text(node: Node) -> str:
         extra = ", divisor_override=%s" % a["divisor"] if a.get("divisor") else ""
         return (f"{name}(kernel_size={size(a['kernel'])}, stride={size(a['stride'])}, "
                 f"padding={size(a['padding'])}{extra})")
-    if node.op == "dropout":
-        return f"Dropout(p={a['p']:g})"
+    if family(node.op) == "dropout":
+        return f"{name}(p={a['p']:g})"
     if node.op == "batch_norm":
         return f"BatchNorm({a['features']}, eps={a['eps']:g}, momentum={a['momentum']})"
     if node.op == "cat":
@@ -108,98 +110,6 @@ def where_text(node: Node | None) -> str:
         else:
             parts.append(f"{name} ({cls})")
     return " > ".join(parts)
-
-
-def family(op: str) -> str | None:
-    if op in ACTIVATIONS:
-        return "activation"
-    if op in POOLS:
-        return "pooling"
-    return None
-
-
-def related(a: str, b: str) -> bool:
-    """Two operations of one kind: activations, poolings, or nn.BatchNorm and a BatchNorm from scratch."""
-    return (family(a) is not None and family(a) == family(b)) or (a != b and {a, b} <= NORMALIZATIONS)
-
-
-# -- alignment ---------------------------------------------------------------
-
-def comparable_attrs(node: Node, trace: Trace, input_shape) -> dict:
-    """Settings that are the layer's own choice: channel counts that only follow the previous layer are not."""
-    attrs = dict(node.attrs)
-    if node.op in ("conv2d", "linear"):
-        w = attrs.pop("weight")
-        attrs["out"] = w[0]
-        attrs["kernel"] = w[2:]
-        source = incoming_shape(node, trace, input_shape)
-        given = None if source is None or len(source) < 2 else (
-            source[1] if node.op == "conv2d" else prod(source[1:]))
-        if given != w[1]:
-            attrs["in"] = w[1]       # does not fit what it is given: the channels were not passed on
-    if node.op == "batch_norm":
-        attrs.pop("features", None)
-    return attrs
-
-
-def incoming_shape(node: Node, trace: Trace, input_shape):
-    if not node.inputs:
-        return None
-    j = node.inputs[0]
-    return tuple(input_shape) if j == -1 else trace.nodes[j].shape
-
-
-def align(expected: Trace, found: Trace, e_shape, f_shape) -> list[tuple[int | None, int | None]]:
-    """Needleman-Wunsch: a change costs less than a removal plus an insertion.
-
-    When the student's pass stopped (it raised), the book's operations after
-    the point it reached are free: the alignment ends where theirs ends."""
-    E, F = expected.nodes, found.nodes
-    e_attrs = [comparable_attrs(n, expected, e_shape) for n in E]
-    f_attrs = [comparable_attrs(n, found, f_shape) for n in F]
-
-    def cost(i, j):
-        e, f = E[i], F[j]
-        if e.op == f.op:
-            return 0.0 if e_attrs[i] == f_attrs[j] else 0.5
-        if related(e.op, f.op):
-            return 0.8
-        return None
-    n, m = len(E), len(F)
-    INF = float("inf")
-    score = [[INF] * (m + 1) for _ in range(n + 1)]
-    move = [[None] * (m + 1) for _ in range(n + 1)]
-    score[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            here = score[i][j]
-            if here == INF:
-                continue
-            if i < n and j < m:
-                c = cost(i, j)
-                if c is not None and here + c < score[i + 1][j + 1]:
-                    score[i + 1][j + 1], move[i + 1][j + 1] = here + c, "pair"
-            if i < n and here + 1 < score[i + 1][j]:
-                score[i + 1][j], move[i + 1][j] = here + 1, "missing"
-            if j < m and here + 1 < score[i][j + 1]:
-                score[i][j + 1], move[i][j + 1] = here + 1, "extra"
-    i, j = n, m
-    if not found.complete:
-        i = min(range(n + 1), key=lambda k: (score[k][m], -k))
-    pairs = []
-    while i or j:
-        step = move[i][j]
-        if step == "pair":
-            i, j = i - 1, j - 1
-            pairs.append((i, j))
-        elif step == "missing":
-            i -= 1
-            pairs.append((i, None))
-        else:
-            j -= 1
-            pairs.append((None, j))
-    pairs.reverse()
-    return pairs
 
 
 # -- naming the departures ---------------------------------------------------
@@ -286,7 +196,7 @@ def kind_cause(e: Node, f: Node) -> Cause:
                      f"{theirs} instead of {book}")
     fam = family(e.op)
     book, theirs = LAYER_NAMES.get(e.op, e.op), LAYER_NAMES.get(f.op, f.op)
-    zh = "激活函数" if fam == "activation" else "池化"
+    zh = {"activation": "激活函数", "pooling": "池化", "dropout": "丢弃法"}.get(fam, fam)
     return Cause((fam, "kind"), where_text(f),
                  f"the book uses {layer_text(e)} here; yours uses {layer_text(f)}.",
                  f"书中此处为 {book}，你的为 {theirs}（{zh}类型不同）。",
@@ -558,6 +468,114 @@ def count_argument_cause(call: str | None, expected: Trace, found: Trace) -> Cau
     return None
 
 
+# -- a pass that raised: what its input already lacked ---------------------------
+#
+# The operation that raised is rarely the mistake: a Linear fed an image that was never flattened or pooled,
+# a BatchNorm built for the channels a block had before it grew. A departure before it (an operation of the
+# book's missing, another extra) is the mistake, named as any other. Without one, the departure is in what
+# that operation *received* (``in_shape``, recorded as it ran) against what the book's same operation
+# receives, and the book's operations the student's pass never ran on the way to it.
+
+def shape_words(shape) -> str:
+    return "[N, " + ", ".join(str(d) for d in shape[1:]) + "]" if shape else "?"
+
+
+def raised_reading(expected: Trace, found: Trace, pairs, departures, expected_data: dict, found_data: dict):
+    """(the departures that are mistakes, a cause that explains the raise or None). Departures after the
+    last operation both passes agree on are artifacts of the raise: the alignment ends where theirs ends."""
+    j_failed = len(found.nodes) - 1
+    matched = [(a, b) for a, b in pairs if a is not None and b is not None and b < j_failed]
+    i_last, j_last = matched[-1] if matched else (-1, -1)
+    earlier = [(a, b) for a, b in departures if b != j_failed and (b is None or b <= j_last)
+               and (a is None or a <= i_last)]
+    raised = raised_input_cause(expected, found, i_last, j_last, expected_data, found_data)
+    if earlier and not agreed(expected, found, i_last, j_last):
+        raised = None       # what it received follows from the earlier departures
+    return earlier, raised
+
+
+def agreed(expected: Trace, found: Trace, i_last: int, j_last: int) -> bool:
+    """Both passes give the same shape at their last agreement (or both start there)."""
+    if i_last < 0 or j_last < 0:
+        return i_last < 0 and j_last < 0
+    e, f = expected.nodes[i_last].shape, found.nodes[j_last].shape
+    return e is not None and f is not None and list(e[1:]) == list(f[1:])
+
+
+def counterpart(expected: Trace, start: int, f: Node) -> int | None:
+    """The book's operation that the student's ``f`` plays, a few operations after ``start``: the same
+    operation with the same settings if there is one, else the first of the same kind."""
+    window = expected.nodes[start:start + 4]
+    same = [k for k, e in enumerate(window) if e.op == f.op and e.attrs == f.attrs]
+    kind = [k for k, e in enumerate(window) if e.op == f.op]
+    found = (same or kind or [None])[0]
+    return None if found is None else start + found
+
+
+def built_for(node: Node) -> int | None:
+    """The input channels (features) a layer was built for."""
+    if node.op == "conv2d":
+        return node.attrs["weight"][1] * int(node.attrs.get("groups", 1))
+    if node.op == "linear":
+        return node.attrs["weight"][1]
+    if node.op == "batch_norm":
+        return node.attrs.get("features")
+    return None
+
+
+def given_to(node: Node, shape) -> int:
+    """What a layer receives of its input: a Linear its last axis, the others the channels."""
+    return shape[-1] if node.op == "linear" else shape[1]
+
+
+def raised_input_cause(expected: Trace, found: Trace, i_last: int, j_last: int, expected_data: dict,
+                       found_data: dict) -> Cause | None:
+    f = found.nodes[-1]
+    i = counterpart(expected, i_last + 1, f)
+    if i is None:
+        return None
+    e = expected.nodes[i]
+    theirs = found_data["nodes"][f.index].get("in_shape") if 0 <= f.index < len(found_data["nodes"]) else None
+    book = expected_data["nodes"][e.index].get("in_shape") if 0 <= e.index < len(expected_data["nodes"]) else None
+    if not theirs or not book:
+        return None
+    what = layer_text(f)
+    if list(theirs[1:]) == list(book[1:]):      # the same input as the book's: the layer is built for another
+        built = built_for(f)
+        if built is not None and len(theirs) > 1 and built != given_to(f, theirs):
+            unit = "features" if f.op == "linear" else "input channels"
+            return Cause(("channels", "not carried"), where_text(f),
+                         f"your {what} is built for {built} {unit} but receives {given_to(f, theirs)}, as the book's "
+                         f"{layer_text(e)} does: the channel count given to this layer was not updated after the "
+                         "layers before it.",
+                         f"你的 {what} 按 {built} 个输入通道构建，但收到 {given_to(f, theirs)} 个（与书中相同）。"
+                         "前面的层改变通道数后，传给这一层的通道数没有更新。",
+                         gist="channel count not carried over")
+        return None
+    receives = (f"your {what} receives {shape_words(theirs)}; the book's receives {shape_words(book)}",
+                f"你的 {what} 收到的输入形状为 {shape_words(theirs)}，书中为 {shape_words(book)}")
+    if i > i_last + 1:          # the book's operations between the last agreement and this one never ran
+        before = found.nodes[j_last] if j_last >= 0 else None
+        # the hint holds when both passes agree up to there: the skipped operations alone make the input
+        verified = agreed(expected, found, i_last, j_last)
+        base = missing_cause(expected.nodes[i_last + 1], before)
+        return Cause(base.key, base.where, f"{base.english} So {receives[0]}.",
+                     f"{base.chinese}因此{receives[1]}。", base.hint if verified else "",
+                     base.hint_zh if verified else "", base.gist)
+    if len(theirs) != len(book) and prod(theirs[1:]) == prod(book[1:]) and len(book) == 2:
+        return Cause(("missing", "flatten"), where_text(f),
+                     f"{receives[0]}: the book flattens each image before this layer.",
+                     f"{receives[1]}。书中在这一层之前把每张图片展平。",
+                     "add nn.Flatten() before this layer, as the book does.", "请在这一层之前加上 nn.Flatten()。",
+                     "Flatten missing")
+    if len(theirs) == len(book) == 4 and list(theirs[2:]) == list(book[2:]):
+        return Cause(("channels", "not carried"), where_text(f),
+                     f"{receives[0]}: the number of channels that reaches this layer is not the book's.",
+                     f"{receives[1]}。到达这一层的通道数与书中不同。", gist="channel count not carried over")
+    return Cause(("input", f.op), where_text(f), f"{receives[0]}.", f"{receives[1]}。",
+                 gist=f"{LAYER_NAMES.get(f.op, f.op)} receives another shape")
+
+
 # -- the diagnosis -----------------------------------------------------------
 
 class TooLarge(ValueError):
@@ -593,12 +611,20 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     extra = [j for i, j in departures if i is None]
     paired = set(pairs)
     before_each = previous_found_all(pairs, found)
+    edits: dict[int, tuple] = {}        # the change each generic cause's hint prescribes (``hints``)
+    position = {id(node): k for k, node in enumerate(found.nodes)}
+    if not found.complete and found.nodes and found.nodes[-1].failed:
+        # the operation that raised is where the mistake showed: look before it (``raised.py``)
+        departures, raised = raised_reading(expected, found, pairs, departures, expected_data, found_data)
+    else:
+        raised = None
     for i, j in departures:
         if i is not None and j is not None:
             e, f = expected.nodes[i], found.nodes[j]
             source = incoming_shape(f, found, input_shape)
             given = (source[1] if f.op == "conv2d" else prod(source[1:])) if source and len(source) > 1 else "?"
             cause = setting_cause(e, f, e_attrs[i], f_attrs[j], call, given) if e.op == f.op else kind_cause(e, f)
+            edits[id(cause)] = ("change", j, i)
         elif j is None:
             e = expected.nodes[i]
             twin = next((k for k in extra if found.nodes[k].op == e.op
@@ -611,6 +637,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
                 cause = moved_cause(e, found.nodes[twin], expected.nodes[i - 1] if i else None)
             else:
                 cause = missing_cause(e, before)
+                edits[id(cause)] = ("insert", position.get(id(before), -1), i)
         else:
             f = found.nodes[j]
             if any(expected.nodes[k].op == f.op and e_attrs[k] == f_attrs[j] for k in missing):
@@ -619,7 +646,10 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
                                                     for k in (j - 1, j + 1) if 0 <= k < len(found.nodes)):
                 continue         # the extra layer it belongs to is the mistake
             cause = mixing_cause(f) if f.op in BATCH_MIXING else extra_cause(f)
+            edits[id(cause)] = ("remove", j)
         causes.append(cause)
+    if raised is not None:
+        causes.append(raised)
     if found.nodes and found.nodes[-1].failed and not causes:
         f = found.nodes[-1]
         causes.append(Cause(("raised", f.op), where_text(f),
@@ -643,6 +673,10 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
         if cause.key not in keys:
             keys.add(cause.key)
             unique.append(cause)
+    for k, cause in enumerate(unique[:SHOWN_CAUSES]):     # the causes a student reads with their hints
+        edit = edits.get(id(cause))
+        if edit is not None and cause.hint and not edit_works(expected, found, input_shape, edit):
+            unique[k] = replace(cause, hint="", hint_zh="")
     matched = sum(1 for i, j in pairs if i is not None and j is not None) / max(1, reached)
     local = bool(unique) and len(unique) <= LOCAL_MAX_CAUSES and matched >= LOCAL_MIN_MATCHED
     return Diagnosis(unique, local, matched)

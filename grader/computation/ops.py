@@ -26,6 +26,7 @@ ACTIVATIONS = {"relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu", "silu", "
                "log_softmax", "selu", "mish", "hardswish", "hardsigmoid", "softplus", "threshold"}
 POOLS = {"max_pool2d", "avg_pool2d", "global_avg_pool", "adaptive_avg_pool2d", "adaptive_max_pool2d", "lp_pool2d"}
 LAYERS = {"conv2d", "linear", "batch_norm"}
+DROPOUTS = {"dropout", "dropout1d", "dropout2d", "dropout3d"}     # whole elements, or whole channels
 
 
 def pair(value):
@@ -60,7 +61,9 @@ def linear_attrs(args, kwargs):
 
 
 def batch_norm_attrs(args, kwargs):
-    return {"features": int(args[0].shape[1]),
+    own = get(args, kwargs, 1, "running_mean")
+    own = own if own is not None else get(args, kwargs, 3, "weight")
+    return {"features": int(own.numel()) if hasattr(own, "numel") else int(args[0].shape[1]),   # the layer's own
             "running_stats": get(args, kwargs, 1, "running_mean") is not None,
             "affine": get(args, kwargs, 3, "weight") is not None,
             "training": bool(get(args, kwargs, 5, "training", False)),
@@ -115,7 +118,8 @@ def no_attrs(args, kwargs):
 
 
 ATTRS = {"reshape": no_attrs, "conv2d": conv_attrs, "linear": linear_attrs, "batch_norm": batch_norm_attrs,
-         "dropout": dropout_attrs, "max_pool2d": max_pool_attrs, "avg_pool2d": avg_pool_attrs,
+         "dropout": dropout_attrs, "dropout1d": dropout_attrs, "dropout2d": dropout_attrs,
+         "dropout3d": dropout_attrs, "max_pool2d": max_pool_attrs, "avg_pool2d": avg_pool_attrs,
          "adaptive_avg_pool2d": adaptive_pool_attrs, "adaptive_max_pool2d": adaptive_pool_attrs,
          "cat": cat_attrs, "clamp": clamp_attrs, "relu": no_attrs, "sigmoid": no_attrs, "tanh": no_attrs}
 

@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.overrides import TorchFunctionMode
 
-from .ops import IGNORED, RENAMED, TRANSPARENT, describe, get
+from .ops import DROPOUTS, IGNORED, RENAMED, TRANSPARENT, describe, get
 
 
 def shape_only(func, args, kwargs):
@@ -104,7 +104,7 @@ def is_no_op(op: str, attrs: dict, x: torch.Tensor, result: torch.Tensor) -> boo
         return True
     if op == "reshape":        # row-major, batch axis kept: the same numbers in another shape
         return x.dim() >= 1 and result.dim() >= 1 and x.shape[0] == result.shape[0]
-    if op == "dropout":
+    if op in DROPOUTS:
         return not attrs["training"] or attrs["p"] == 0
     if op == "adaptive_avg_pool2d":
         return tuple(result.shape) == tuple(x.shape)
@@ -150,11 +150,12 @@ class Recorder(TorchFunctionMode):
         x = next((t for t in inputs if isinstance(t, torch.Tensor)), None)
         self.inside.append(self.source(x) if x is not None else None)
 
-    def leave_opaque(self, _module, _inputs, output):
+    def leave_opaque(self, module, _inputs, output):
         source = self.inside.pop() if self.inside else None
         if self.inside or source is None or not isinstance(output, torch.Tensor):
             return          # nested in another one, or computed from no input: nothing of the network's
-        self.alias(output, self.add("scratch_batch_norm", {}, [source], output.shape))
+        layer = self.layers.setdefault(id(module), len(self.layers))      # numbered with the other layers
+        self.alias(output, self.add("scratch_batch_norm", {}, [source], output.shape, layer=layer))
 
     def remove_hooks(self):
         for hook in self.hooks:
@@ -168,17 +169,21 @@ class Recorder(TorchFunctionMode):
         self.alive.append(result)
         return result
 
-    def add(self, op, attrs, inputs, shape, failed=None, layer=None) -> int:
+    def add(self, op, attrs, inputs, shape, failed=None, layer=None, in_shape=None) -> int:
         self.nodes.append({"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}, "inputs": inputs,
                            "shape": list(shape) if shape is not None else None,
                            "where": [list(w) for w in self.location[1:]], "failed": failed})
         if layer is not None:
             self.nodes[-1]["layer"] = layer
+        if in_shape is not None:        # its input as it received it: a Flatten left out shows here
+            self.nodes[-1]["in_shape"] = list(in_shape)
         return len(self.nodes) - 1
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", str(func))
+        if name == "__get__" and getattr(getattr(func, "__self__", None), "__name__", None) == "data":
+            name = "detach"         # ``x.data``: the same gradient cut as ``x.detach()``, spelt as a property
         if name in IGNORED:
             return func(*args, **kwargs)
         if self.inside:                         # inside an opaque module: one node, made when it returns
@@ -205,7 +210,8 @@ class Recorder(TorchFunctionMode):
                     op, attrs = describe(op, args, kwargs)
                 except Exception:
                     attrs = {}
-                self.add(op, attrs, inputs, None, failed=f"{type(error).__name__}: {error}"[:300])
+                self.add(op, attrs, inputs, None, failed=f"{type(error).__name__}: {error}"[:300],
+                         in_shape=tracked[0].shape)
             raise
         if not isinstance(result, torch.Tensor):
             return result
@@ -222,7 +228,8 @@ class Recorder(TorchFunctionMode):
             attrs["shared"] = True
         if is_global_average(op, attrs, x, args, kwargs):
             op, attrs, shape = "global_avg_pool", {}, shape[:2]
-        return self.alias(result, self.add(op, attrs, inputs, shape, layer=self.layer_number(op, args, kwargs)))
+        return self.alias(result, self.add(op, attrs, inputs, shape, layer=self.layer_number(op, args, kwargs),
+                                           in_shape=x.shape))
 
     def layer_number(self, op: str, args, kwargs) -> int | None:
         """Which of the network's layers a conv2d, linear or batch_norm call uses (numbered by first use):

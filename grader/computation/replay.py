@@ -16,6 +16,14 @@ measurement. Weights are the grader's too: a replay starts from PyTorch's
 default initialisation (the training check then applies the book's), never
 from numbers the submission chose.
 
+A BatchNorm the student writes from scratch is one recorded node
+(``scratch_batch_norm``): its arithmetic is the student's own and is checked
+on its own, number by number, against ``nn.BatchNorm`` and the book's moving
+averages (``checking/batchnorm.py``). Only once those checks pass does the
+grader train a replay (``grade.run_training``), where that node is the
+book's batch normalization: the function the student's layer was shown to
+compute, run where their code never sees the data.
+
 Only the operations of the chapter's networks can be replayed (``KNOWN``).
 A graph with another operation, a forward pass that raised, or a layer used
 with two different shapes is refused with ``NotReplayable``, which says why
@@ -32,10 +40,13 @@ ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "ge
                "hardswish": F.hardswish, "hardsigmoid": F.hardsigmoid, "softplus": F.softplus,
                "mish": F.mish, "leaky_relu": F.leaky_relu}
 BINARY = {"add": torch.add, "mul": torch.mul, "sub": torch.sub}
+DROPOUTS = {"dropout": F.dropout, "dropout1d": F.dropout1d, "dropout2d": F.dropout2d, "dropout3d": F.dropout3d}
 KNOWN = {"conv2d", "linear", "batch_norm", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-         "adaptive_max_pool2d", "global_avg_pool", "cat", "dropout", "detach", "clamp",
+         "adaptive_max_pool2d", "global_avg_pool", "cat", *DROPOUTS, "detach", "clamp",
          "reshape", "transpose", "permute", *ACTIVATIONS, *BINARY}
-LAYERS = {"conv2d", "linear", "batch_norm"}
+LAYERS = {"conv2d", "linear", "batch_norm", "scratch_batch_norm"}
+KNOWN |= LAYERS
+BOOK_EPS, BOOK_MOMENTUM = 1e-5, 0.1     # the book's BatchNorm from scratch, in nn.BatchNorm's convention
 MAX_NODES = 5_000
 MAX_LAYER_ELEMENTS = 1 << 28        # one layer's weight: 256 M numbers (1 GiB), far above VGG-11's largest
 
@@ -76,6 +87,11 @@ def make_layer(node: dict, rank: int) -> nn.Module:
         return nn.Conv2d(weight[1] * groups, weight[0], tuple(weight[2:]), stride=pair(attrs["stride"]),
                          padding=pair(attrs["padding"]), dilation=pair(attrs["dilation"]), groups=groups,
                          bias=bias)
+    if op == "scratch_batch_norm":      # the book's, verified to be what theirs computes (see above)
+        features = int(node["shape"][1]) if node.get("shape") and len(node["shape"]) >= 2 else 0
+        if not 0 < features <= MAX_LAYER_ELEMENTS:
+            raise NotReplayable(f"a BatchNorm of {features} features")
+        return (nn.BatchNorm2d if rank == 4 else nn.BatchNorm1d)(features, eps=BOOK_EPS, momentum=BOOK_MOMENTUM)
     features = int(attrs["features"])
     if not 0 < features <= MAX_LAYER_ELEMENTS:
         raise NotReplayable(f"a BatchNorm of {features} features")
@@ -175,6 +191,9 @@ class Replay(nn.Module):
                                 pair(attrs["dilation"]), int(attrs.get("groups", 1)))
             if op == "linear":
                 return F.linear(x, layer.weight, layer.bias)
+            if op == "scratch_batch_norm":
+                return F.batch_norm(x, layer.running_mean, layer.running_var, layer.weight, layer.bias,
+                                    self.training, BOOK_MOMENTUM, BOOK_EPS)
             return self.batch_norm(layer, x, attrs)
         if op in ACTIVATIONS:
             return ACTIVATIONS[op](x)
@@ -197,8 +216,8 @@ class Replay(nn.Module):
             size = tuple(None if s is None else int(s) for s in size)
             pool = F.adaptive_avg_pool2d if op == "adaptive_avg_pool2d" else F.adaptive_max_pool2d
             return pool(x, size)
-        if op == "dropout":
-            return F.dropout(x, float(attrs["p"]), bool(attrs["training"]))
+        if op in DROPOUTS:
+            return DROPOUTS[op](x, float(attrs["p"]), bool(attrs["training"]))
         if op == "detach":
             return x.detach()
         if op == "reshape":

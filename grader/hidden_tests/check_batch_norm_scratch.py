@@ -27,7 +27,8 @@ class Arithmetic:
 
 bn = Arithmetic()
 
-pytestmark = pytest.mark.networks("batch_norm_scratch")
+# The network trains (on a replay where this layer is the book's) only once these pass: policy.scratch_layer_difference.
+pytestmark = [pytest.mark.networks("batch_norm_scratch"), pytest.mark.scratch_layer]
 
 # (features, num_dims, input shape) of the fixed cases: after a fully connected layer and after a convolution
 CASES = [(5, 2, (4, 5)), (3, 4, (3, 3, 4, 5))]

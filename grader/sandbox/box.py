@@ -37,8 +37,10 @@ class Sandbox:
         # A replay child measures the networks that graphs describe and holds no student code
         # (probes.ReplayProbes). Fashion-MNIST, as the grading process found it, is shown (even inside
         # the repository) and named by FASHION_MNIST_DIR only to a child given ``data_dir``: a replay
-        # that trains, or the BatchNorm from scratch, which trains in the student's process.
+        # that trains (every network, the BatchNorm from scratch included, trains on a replay).
         self.replay = replay
+        if data_dir is not None and not replay:
+            raise ValueError("the data is shown to replay children only: student code never sees it")
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.pid: int | None = None
         self.uid: int | None = None

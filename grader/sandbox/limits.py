@@ -43,7 +43,7 @@ def refuse_memfd() -> None:
     """Without a memory cgroup, memory in a memfd escapes the cap: ``os.memfd_create`` is refused here.
 
     Done before the guard's snapshot, so putting a function back is tampering; ``ctypes`` is
-    refused by the audit hook. A program the submission starts is not covered (see README)."""
+    refused by the audit hook. A program the submission starts is not covered (see docs/maintainers/isolation.md)."""
     import posix
 
     def memfd_create(*args, **kwargs):

@@ -152,15 +152,8 @@ ALTERNATIVES: tuple[Variant, ...] = (
                        "            var = X.var(dim=(0, 2, 3), unbiased=False, keepdim=True)\n"),
              ("        X_hat = (X - mean) / torch.sqrt(var + eps)\n",
               "        X_hat = (X - mean) * torch.rsqrt(var + eps)\n"))),
-    Variant("bns-functional", BN, "F.batch_norm for the arithmetic (moving statistics updated in place, "
-                                  "PyTorch's momentum convention and its unbiased running variance)",
-            (("def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):\n",
-              "def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):\n"
-              "    from torch.nn import functional as F\n"
-              "    moving_mean, moving_var = moving_mean.clone(), moving_var.clone()\n"
-              "    Y = F.batch_norm(X, moving_mean.view(-1), moving_var.view(-1), gamma.flatten(), beta.flatten(),\n"
-              "                     training=torch.is_grad_enabled(), momentum=1 - momentum, eps=eps)\n"
-              "    return Y, moving_mean, moving_var\n"),)),
+    # F.batch_norm for the arithmetic is no longer a correct style: the part asks for the statistics to be
+    # computed by the student (issue 25); tests/test_scratch_layer.py grades it, in five spellings, 0.
     Variant("bns-english-edition", BN, "the English edition's convention: momentum 0.1, "
                                        "(1 - momentum) * moving + momentum * batch; buffers",
             ((UPDATE, "        moving_mean = (1.0 - momentum) * moving_mean + momentum * mean\n"

@@ -187,7 +187,7 @@ CASES: list[Case] = [
     Case("terminal-escapes", "forgery", "terminal_escapes.py", ("\\x1b[2J",)),
 ]
 
-# The one attack the sandbox cannot stop (see README, "Hostile submissions"): a module
+# The one attack the sandbox cannot stop (see docs/maintainers/isolation.md, "Hostile submissions"): a module
 # that takes over its own process's end of the channel can answer with public knowledge.
 # Its test checks the bound: no point that needs the hidden reference.
 TAKEOVER = Case("forge-channel-takeover", "forgery", "forge_channel_takeover.py",
