@@ -154,9 +154,10 @@ def test_grade_kind_scoring(monkeypatch):
     monkeypatch.setattr(regrade, "grade_in_child", lambda *args: calls.append(args) or report)
     monkeypatch.setattr(regrade, "REPORTS", {})
     text, score = regrade.grade_kind("lenet", "shapes", student)
-    assert score is None and "✓ check 2" in text                                   # full points
+    assert score is None and "✓ [2/2] check 2" in text                             # full points
     text, score = regrade.grade_kind("lenet", "structure", student)
-    assert score == 1.5 and "1.5 / 3 points" in text and "(cell [lenet.py 2/2], line 2)" in text   # partial
+    line = 8 - student().starts[2] + 1                                # the report's lenet.py line 8, in the cell
+    assert score == 1.5 and "1.5 / 3 points" in text and f"(cell [lenet.py 2/2], line {line})" in text  # partial
     text, score = regrade.grade_kind("lenet", "behaviour", student)
     assert score == 0 and "0 / 2 points" in text and "expected X, found Y" in text  # nothing earned
     assert len(calls) == 1                                                          # graded once, kept
@@ -218,9 +219,10 @@ def test_assemble_takes_the_latest_run_of_each_module_cell():
     assert "    pass  # IPython only: !ls" in got.source
     compile(got.source, "vgg.py", "exec")
     line = got.source.splitlines().index("    return 2") + 1
-    assert got.where(line) == "cell [vgg.py 2/3], line 3"
+    in_cell = new.splitlines().index("    return 2") + 1
+    assert got.where(line) == f"cell [vgg.py 2/3], line {in_cell}"
     assert cells.locate_lines(f"at vgg.py line {line}: return 2", "vgg", got) == \
-        f"at vgg.py line {line} (cell [vgg.py 2/3], line 3): return 2"
+        f"at vgg.py line {line} (cell [vgg.py 2/3], line {in_cell}): return 2"
     assert cells.assemble("vgg", [first, scratch], {2: "vgg_block", 3: "vgg"}).missing == [2, 3]
 
 
@@ -230,7 +232,9 @@ def test_visible_tests_report_failures_without_frames(monkeypatch):
     monkeypatch.setattr(cells, "kernel_inputs", lambda: inputs)
     with pytest.raises(cells.CheckFailed) as failure:
         cells.visible_tests("lenet", "lenet", timeout=30)
-    text = "\n".join(failure.value._render_traceback_())
+    lines = failure.value._render_traceback_()
+    assert max(cells.display_width(line) for line in lines) <= cells.WIDTH       # wrapped to the notebook
+    text = " ".join("\n".join(lines).split())
     assert "2 of 2 visible test(s) of lenet failed" in text and "differs from the book" in text
     assert "Traceback" not in text and "grader/" not in text
     inputs[1] = cells.tag_line("lenet", 2, 2, "answer") + "\ndef lenet():\n    while True:\n        pass"
@@ -601,6 +605,7 @@ def test_feedback_leaks_no_hidden_test_and_no_grader_source(loop):
         leaked = [line for line in hidden if line in text]
         assert not leaked, (path, leaked[:3])
     mutant = html_text(loop["course"] / "feedback" / "mutant" / ASSIGNMENT / f"{MODULE}.html")
+    mutant = " ".join(mutant.split())                                          # lines wrapped at the width
     assert "✗" in mutant and "every operation as in the book" in mutant      # the check's message is shown
 
 
@@ -609,6 +614,83 @@ def html_text(path: Path) -> str:
     raw = path.read_text(encoding="utf-8")
     raw = re.sub(r"<(style|script)\b.*?</\1>", "", raw, flags=re.S | re.I)
     return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+# -- in a browser: the pages fit the window -------------------------------------------------------
+
+from tests.browser import chromium, overflowing  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the tests below; they skip, saying why, without chromium or selenium."""
+    with chromium() as driver:
+        yield driver
+
+# A small laptop's window: nbgrader's feedback then gives code and messages about 880 px, the
+# notebooks about 885 px: some 100 characters of 14 px monospace (the kit wraps its text at
+# cells.WIDTH = 79 columns, a CJK character counting two).
+NARROW_WINDOW = (1024, 900)
+
+# Boxes of code or text that scroll sideways inside the page: ``overflowing`` leaves them out (a box
+# that scrolls is meant to hold wider content), but a message or a docstring read by scrolling
+# sideways is what the kit's wrapping is for.
+SIDEWAYS_SCRIPT = """
+const found = [];
+for (const el of document.querySelectorAll(
+        "pre, .input_area, .output_area, .output_subarea, .jp-InputArea-editor, .jp-OutputArea-output")) {
+    if (el.scrollWidth > el.clientWidth + 1) {
+        const words = (el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+        found.push(el.tagName.toLowerCase() + "." + el.className.split(" ").join(".") + ' "' + words
+                   + '": ' + el.scrollWidth + "px wide in a " + el.clientWidth + "px box");
+    }
+}
+return found;
+"""
+
+
+def page_problems(driver, page: Path) -> list[str]:
+    """What sticks out of the window, or scrolls sideways, in ``page`` at ``NARROW_WINDOW``."""
+    driver.set_window_size(*NARROW_WINDOW)
+    driver.get(page.as_uri())
+    return overflowing(driver) + driver.execute_script(SIDEWAYS_SCRIPT)
+
+
+def test_feedback_fits_the_window_with_marks_that_match_the_points(loop, browser):
+    """Every student's feedback of the real nbgrader run, in a real browser: nothing wider than the
+    window, no box to scroll sideways; a grade cell shows no stray value (``Out[...]: 1.5``), a check
+    marked ✓ earned its points and one marked ✗ lost some."""
+    pages = sorted((loop["course"] / "feedback").rglob("*.html"))
+    assert {p.parent.parent.name for p in pages} == set(STUDENTS + HOSTILE)
+    # the code of the cells some students add themselves is theirs, long lines and all
+    theirs = tuple(" ".join(source.split())[:30] for source in (FORGERY, FORGED_COUNT, intrusion(loop["course"])))
+    problems = {p.parent.parent.name: [found for found in page_problems(browser, p)
+                                       if not any(f'"{start}' in found for start in theirs)] for p in pages}
+    assert not {student: found for student, found in problems.items() if found}
+    for page in pages:
+        text = html_text(page)
+        assert not re.search(r"Out\[\d*\]", text), page
+        for mark, earned, most in re.findall(r"([✓✗]) \[([\d.]+)/([\d.]+)\]", text):
+            assert (mark == "✓") == (float(earned) >= float(most) > 0) or (mark, earned, most) == ("✗", "0", "0"), page
+    mutant = html_text(loop["course"] / "feedback" / "mutant" / ASSIGNMENT / f"{MODULE}.html")
+    assert re.search(r"✗ \[0/[\d.]+\]", mutant) and re.search(r"✓ \[[\d.]+/[\d.]+\]", mutant)
+
+
+def test_every_notebook_fits_the_window(tmp_path, browser):
+    """Every module's notebook as students get it (nbgrader's ClearSolutions), rendered by nbconvert as
+    JupyterLab shows it, in a real browser: no line of a code cell wider than the window."""
+    from nbconvert import HTMLExporter
+    from nbgrader.preprocessors import ClearSolutions
+    prose = dict(course.KIT_SUMMARIES, **course.book_prose(course.BOOK_TEXT.read_text(encoding="utf-8")))
+    problems = {}
+    for module in ALL_MODULES:
+        nb = nbformat.from_dict(course.build_notebook(module, list(KINDS), OPTIONS, prose[module]))
+        nb, _ = ClearSolutions(code_stub={"python": course.CODE_STUB}).preprocess(nb, {})
+        body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+        page = tmp_path / f"{module}.html"
+        page.write_text(body, encoding="utf-8")
+        problems[module] = page_problems(browser, page)
+    assert not {module: found for module, found in problems.items() if found}
 
 
 def test_autograde_wall_time(loop):

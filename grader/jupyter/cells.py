@@ -33,6 +33,7 @@ import signal
 import sys
 import tempfile
 import threading
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +43,102 @@ KIND_NAMES = {"shapes": "output shapes / 输出形状", "params": "parameter cou
               "structure": "structure / 结构", "property": "random configurations / 随机配置",
               "behaviour": "behaviour / 行为", "training": "training / 训练"}
 MAX_SHOWN_OUTPUT = 1500
+# Columns of the text the kit writes into a notebook (docstrings, comments, check messages): a
+# notebook's code cells and outputs, and nbgrader's feedback, show about 80-88 monospace characters
+# before they scroll sideways. A CJK character takes two columns.
+WIDTH = 79
 
 
 class CheckFailed(Exception):
     """A notebook check failed; IPython shows only its message (no traceback, whatever the xmode)."""
 
     def _render_traceback_(self):
-        return str(self).splitlines() or [""]
+        return wrap_text(str(self)).splitlines() or [""]
+
+
+# -- text that fits the notebook's width -------------------------------------------------
+
+OPENING = set("（「『【《〈“‘([{")          # never at the end of a line
+CLOSING = set("，。、；：！？）」』】》〉”’,.;:!?)]}")   # never at the start of a line
+LIST_MARKER = re.compile(r"(?:[-*•✓✗]|\d+[.)]|\(\w\))\s+")
+
+
+def char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font (a CJK character takes two)."""
+    return sum(char_width(c) for c in text)
+
+
+def _tokens(text: str) -> list[str]:
+    """``text`` as the pieces a line may break between: runs of spaces, words, and single wide
+    (CJK) characters; punctuation stays with the character it belongs to."""
+    pieces: list[str] = []
+    for char in text:
+        kind = "space" if char.isspace() else "wide" if char_width(char) == 2 else "narrow"
+        if pieces and kind != "wide" and pieces[-1][0] == kind:
+            pieces[-1] = (kind, pieces[-1][1] + char)
+        else:
+            pieces.append((kind, char))
+    tokens: list[str] = []
+    glue = False
+    for kind, piece in pieces:
+        if kind == "space":
+            tokens.append(piece)
+            glue = False
+            continue
+        if tokens and not tokens[-1].isspace() and (glue or piece[0] in CLOSING):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
+        glue = piece[-1] in OPENING
+    return tokens
+
+
+def wrap_line(line: str, width: int = WIDTH, prefix: str | None = None) -> list[str]:
+    """``line`` broken at spaces, or between CJK characters, into lines of at most ``width``
+    columns; a word longer than a line is cut. Continuation lines start with ``prefix`` (default:
+    the line's indentation, plus the width of a leading list marker such as ``- `` or ``✗ ``)."""
+    if display_width(line) <= width:
+        return [line]
+    body = line.lstrip()
+    indent = line[:len(line) - len(body)]
+    if prefix is None:
+        marker = LIST_MARKER.match(body)
+        prefix = indent + " " * (display_width(marker.group(0)) if marker else 0)
+    if display_width(prefix) > width // 2:
+        prefix = prefix[:width // 2]
+    lines: list[str] = []
+    current, filled, space = indent, False, ""
+    for token in _tokens(body):
+        if token.isspace():
+            space = token if filled else ""
+            continue
+        if display_width(current + space + token) <= width:
+            current, filled, space = current + space + token, True, ""
+            continue
+        if filled:
+            lines.append(current)
+            current, filled = prefix, False
+        space = ""
+        while display_width(current + token) > width:          # a word longer than a line: cut it
+            room, cut = width - display_width(current), 0
+            while cut < len(token) and char_width(token[cut]) <= room:
+                room -= char_width(token[cut])
+                cut += 1
+            cut = max(cut, 1)
+            lines.append(current + token[:cut])
+            current, token = prefix, token[cut:]
+        current, filled = current + token, True
+    lines.append(current)
+    return lines
+
+
+def wrap_text(text: str, width: int = WIDTH) -> str:
+    """Every line of ``text`` that is wider than ``width`` columns, wrapped (see ``wrap_line``)."""
+    return "\n".join(part for line in text.split("\n") for part in wrap_line(line, width))
 
 
 class _TimeUp(BaseException):
@@ -56,8 +146,11 @@ class _TimeUp(BaseException):
 
 
 def tag_line(module: str, part: int, total: int, what: str) -> str:
-    """First line of a module cell, e.g. ``# [lenet.py 2/2] answer: lenet() (keep this line / 请保留此行)``."""
-    return f"# [{module}.py {part}/{total}] {what} (keep this first line / 请保留此行)"
+    """First lines of a module cell: the tag, what the cell holds, and a note to keep the tag, e.g.
+    ``# [lenet.py 2/2] your answer: lenet() / 你的答案`` then
+    ``# (keep this cell's first line / 请保留此单元的第一行)``, at most ``WIDTH`` columns each."""
+    lines = wrap_line(f"# [{module}.py {part}/{total}] {what}", WIDTH, prefix="# ")
+    return "\n".join(lines + ["# (keep this cell's first line / 请保留此单元的第一行)"])
 
 
 # -- the student's module, from the kernel's input history -------------------------------
@@ -239,8 +332,8 @@ def visible_tests(module: str, name: str, timeout: float = 60.0) -> None:
             text += f"\n--- your code printed / 你的代码输出 ---\n{shown.rstrip()}"
         raise CheckFailed(f"{failed} of {len(cases)} visible test(s) of {name} failed / "
                           f"{name} 有 {failed} 项公开测试未通过\n{text}")
-    print(text)
-    print(f"All {len(cases)} visible test(s) of {name} passed. / {name} 的公开测试全部通过。")
+    print(wrap_text(text))
+    print(wrap_text(f"All {len(cases)} visible test(s) of {name} passed. / {name} 的公开测试全部通过。"))
 
 
 def indent(text: str, prefix: str = "    ") -> str:
@@ -259,4 +352,4 @@ NOT_HERE = ("Hidden tests run only when your instructor grades the notebook (nbg
 
 def hidden_check(module: str, kind: str, **options) -> None:
     """A grade cell's call: it grades nothing here (see the module docstring), it only says where grading happens."""
-    print(REGRADE_NOTE if os.environ.get(REGRADE_ENV) == "1" else NOT_HERE)
+    print(wrap_text(REGRADE_NOTE if os.environ.get(REGRADE_ENV) == "1" else NOT_HERE))

@@ -24,15 +24,17 @@ them outside it.
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 from .. import editions, stubgen
 from ..options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
 from ..spec import NETWORKS
-from .cells import tag_line
+from .cells import WIDTH, display_width, tag_line, wrap_line
 from .execute import GENERATOR
 from .kernel import KERNEL_DISPLAY, KERNEL_NAME, install_kernelspec
 
@@ -42,9 +44,11 @@ BOOK_TEXT = ROOT / "tests" / "data" / "d2l_zh_modern_cnns.txt"
 DEFAULT_ASSIGNMENT = "modern_cnns"
 BEGIN, END = stubgen.BEGIN, stubgen.END
 KEEP_BEGIN, KEEP_END = "### KEEP-BEGIN-SOLUTION", "### KEEP-END-SOLUTION"
+# What nbgrader puts in place of a solution: its message on two lines, each within cells.WIDTH.
 CODE_STUB = ("# YOUR CODE HERE / 在此编写你的代码\n"
-             'raise NotImplementedError("write this part, then run the visible tests below / '
-             '请完成这一部分，然后运行下方的公开测试")')
+             "raise NotImplementedError(\n"
+             '    "write this part, then run the visible tests below\\n"\n'
+             '    "请完成这一部分，然后运行下方的公开测试")')
 KIND_TITLES = {"shapes": ("output shapes", "输出形状"), "params": ("parameter counts", "参数数量"),
                "structure": ("structure: every operation, training and eval mode", "结构：每个运算（训练与评估模式）"),
                "property": ("random configurations (hypothesis)", "随机配置（hypothesis）"),
@@ -81,10 +85,35 @@ KIT_SUMMARIES = {
 }
 
 
+LISTING = re.compile(r"(?:^|\s)1((?: \d+)*) (?=\D)")     # a code listing: its line numbers, then the code
+# What of a listing the notebook holds: a definition (the student writes it in an answer cell) or the
+# book's printing loop (its output is the notebook's table). Any other listing (a demonstration such as
+# ``blk = Residual(3, 3); blk(X).shape``) is left out of the notebook with its output.
+KEPT_CODE = re.compile(r"\bdef \w|\bclass \w|nn\.Sequential\s*\(|output shape")
+SENTENCE_END = "。.!?！？)）"
+
+
+def listing_code(line: str) -> str | None:
+    """The code of a listing line of the book's text (``1 2 3 import torch...``), or None."""
+    for match in LISTING.finditer(line):
+        numbers = [1] + [int(n) for n in match.group(1).split()]
+        if numbers == list(range(1, len(numbers) + 1)):
+            return line[match.end():]
+    return None
+
+
+def is_lead_in(paragraph: str) -> bool:
+    """A paragraph that leads into the code after it: it ends with a colon, or mid-sentence."""
+    end = paragraph.rstrip()[-1:]
+    return end in ":：" or end not in SENTENCE_END
+
+
 def book_prose(text: str) -> dict[str, list[str]]:
     """The Chinese explanations of each network in the book's text (code listings and outputs left out).
 
-    Adjacent prose lines (one paragraph broken by the scrape) are joined.
+    Adjacent prose lines (one paragraph broken by the scrape) are joined. A lead-in (a paragraph
+    ending with a colon or mid-sentence) whose following listing the notebook does not hold (see
+    ``KEPT_CODE``) is left out: it would introduce nothing.
     """
     lines = text.splitlines()
     starts, index = [], 0
@@ -104,12 +133,18 @@ def book_prose(text: str) -> dict[str, list[str]]:
                     or "torch.Size(" in line):
                 continue
             if previous == i - 1:
-                paragraphs[-1] += line
+                paragraphs[-1] = (paragraphs[-1][0] + line, i)
             else:
-                paragraphs.append(line)
+                paragraphs.append((line, i))
             previous = i
-        prose[module] = paragraphs
+        prose[module] = [p for p, last in paragraphs if not orphan_lead_in(p, lines[last + 1:stop])]
     return prose
+
+
+def orphan_lead_in(paragraph: str, after: list[str]) -> bool:
+    """Whether ``paragraph`` leads into a listing (the next line) that the notebook does not hold."""
+    code = listing_code(after[0]) if after else None
+    return code is not None and is_lead_in(paragraph) and not KEPT_CODE.search(code)
 
 
 # -- the module as cells ------------------------------------------------------------------
@@ -157,6 +192,66 @@ def module_parts(module: str) -> tuple[str, list[tuple[str, str]]]:
 def solution_regions(text: str) -> list[str]:
     """The text of every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region, markers excluded."""
     return [m.group(1) for m in re.finditer(rf"{re.escape(BEGIN)}\n(.*?)\n[ \t]*{re.escape(END)}", text, re.S)]
+
+
+def docstring_lines(tree: ast.AST) -> set[int]:
+    """Line numbers (1-based) of the triple-quoted docstrings of a module, its classes and functions."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                lines.update(range(first.lineno, first.end_lineno + 1))
+    return lines
+
+
+TAG_COMMENT = re.compile(r"###|#\s*\[\w+\.py \d+/\d+\]")      # markers and tag lines stay whole
+
+
+def same_words(tree: ast.AST) -> str:
+    """``tree`` dumped with every string's whitespace made one space: equal for code whose docstrings
+    were only wrapped."""
+    tree = copy.deepcopy(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = " ".join(node.value.split())
+    return ast.dump(tree)
+
+
+def fit_code(code: str, width: int = WIDTH) -> str:
+    """``code`` with the text the kit writes in it (docstrings and whole-line comments) wrapped at
+    ``width`` columns, as a notebook shows it; code and the solution regions are left as they are.
+
+    A docstring line is broken at spaces and continued at its indentation; a comment goes on as a
+    comment. Where the result would not parse as the original did, ``code`` is kept."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    quoted = docstring_lines(tree)
+    out, solution = [], False
+    for number, line in enumerate(code.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            solution = True
+        elif stripped.startswith(END):
+            solution = False
+        if solution or display_width(line) <= width:
+            out.append(line)
+        elif number in quoted:
+            out += wrap_line(line, width)
+        elif stripped.startswith("#") and not TAG_COMMENT.match(stripped):
+            indent = line[:len(line) - len(line.lstrip())]
+            out += wrap_line(line, width, prefix=indent + re.match(r"#+\s*", stripped).group(0))
+        else:
+            out.append(line)
+    fitted = "\n".join(out)
+    try:
+        same = same_words(ast.parse(fitted)) == same_words(tree)
+    except SyntaxError:
+        same = False
+    return fitted if same else code
 
 
 # -- the notebook ---------------------------------------------------------------------------
@@ -231,24 +326,40 @@ def has_visible_tests(module: str, name: str) -> bool:
     return name == spec.builder or any(ex.call.split("(", 1)[0] == name for ex in spec.examples)
 
 
+def comment(*texts: str) -> str:
+    """``texts`` as comment lines of at most ``WIDTH`` columns."""
+    return "\n".join(part for text in texts for part in wrap_line(f"# {text}", WIDTH, prefix="# "))
+
+
+def call_source(function: str, args: list[str]) -> str:
+    """``function(args...)`` on lines of at most ``WIDTH`` columns, continued under the first argument."""
+    lines, current = [], f"{function}("
+    for k, arg in enumerate(args):
+        piece = arg + (", " if k < len(args) - 1 else ")")
+        if display_width(current + piece.rstrip()) > WIDTH and current.strip() != f"{function}(":
+            lines.append(current.rstrip())
+            current = " " * (len(function) + 1)
+        current += piece
+    return "\n".join(lines + [current])
+
+
 def visible_source(module: str, name: str, timeout: float) -> str:
     what = display_call(name, module)
-    return (f"# Visible tests of {what} (as in exercises/test_{module}.py) / {what} 的公开测试\n"
+    return (comment(f"Visible tests of {what} (as in exercises/test_{module}.py)", f"{what} 的公开测试") + "\n"
             "from d2lkit.jupyter.cells import visible_tests\n"
-            f"visible_tests({module!r}, {name!r}, timeout={timeout:g})")
+            + call_source("visible_tests", [repr(module), repr(name), f"timeout={timeout:g}"]))
 
 
 def hidden_source(module: str, kind: str, points: float, options: dict) -> str:
     english, chinese = KIND_TITLES[kind]
-    args = f"timeout={options['timeout']:g}, memory_mb={options['memory']}"
+    args = [repr(module), repr(kind), f"timeout={options['timeout']:g}", f"memory_mb={options['memory']}"]
     if kind == "training":
-        args += f", train_timeout={options['train_timeout']:g}, device={options['device']!r}"
-    return (f"# Hidden tests: {english} ({points:g} point{'s' if points != 1 else ''}). "
-            "They run when your notebook is graded.\n"
-            f"# 隐藏测试：{chinese}（{points:g} 分），评分时运行。\n"
-            "### BEGIN HIDDEN TESTS\n"
+        args += [f"train_timeout={options['train_timeout']:g}", f"device={options['device']!r}"]
+    return (comment(f"Hidden tests: {english} ({points:g} point{'s' if points != 1 else ''}).",
+                    "They run when your notebook is graded.", f"隐藏测试：{chinese}（{points:g} 分），评分时运行。")
+            + "\n### BEGIN HIDDEN TESTS\n"
             "from d2lkit.jupyter.cells import hidden_check\n"
-            f"hidden_check({module!r}, {kind!r}, {args})\n"
+            + call_source("hidden_check", args) + "\n"
             "### END HIDDEN TESTS")
 
 
@@ -264,11 +375,11 @@ def build_notebook(module: str, hidden_kinds: list[str], options: dict, prose: l
     for k, (name, code) in enumerate(parts, start=1):
         if not name:
             what = "imports and constants, read-only / 导入与常量（只读）"
-            cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{code}",
+            cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{fit_code(code)}",
                                        metadata=cell_metadata(f"{module}_cell{k}", locked=True)))
             continue
         what = f"your answer: {display_call(name, module)} / 你的答案"
-        cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{code}",
+        cells.append(new_code_cell(f"{tag_line(module, k, total, what)}\n{fit_code(code)}",
                                    metadata=cell_metadata(f"{module}_{name}", solution=True)))
         if has_visible_tests(module, name):     # batch_norm (the function) has none: BatchNorm's test it
             cells.append(new_code_cell(visible_source(module, name, options["timeout"]),
@@ -319,6 +430,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     OverwriteKernelspec, SaveAutoGrades)
 
 from grader.jupyter.execute import KitExecute
+from grader.jupyter.regrade import QuietGradeCells
 from grader.jupyter.submitted import KitNotebookExporter, RebuildFromSource, repair_timestamp
 
 c = get_config()  # noqa: F821
@@ -354,8 +466,9 @@ c.KitExecute.notebook_timeout = {notebook}
 c.Autograde.autograde_preprocessors = [KitExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
-# Feedback shows the hidden cells' messages but not their code.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows the hidden cells' messages but not their code, nor the number a grade cell of
+# partial credit returns (its score is in the cell's heading).
+c.GenerateFeedback.preprocessors = [GetGrades, QuietGradeCells, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # Deleted grade cells come back (and score 0 if the student's code fails them).
@@ -418,6 +531,39 @@ def write_course(course: Path, assignment: str, modules, options: dict, args: st
     return written
 
 
+def git(folder: Path, *args: str) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def git_exposure(course: Path, assignment: str) -> str | None:
+    """The warning to print when ``course`` is inside a git repository that does not ignore the files
+    holding the solutions (nbgrader's ``gradebook.db``, the notebooks in ``source/``); None when it
+    is not in a repository, git ignores them, or git cannot tell."""
+    top = git(course, "rev-parse", "--show-toplevel")
+    if top is None or top.returncode != 0 or not top.stdout.strip():
+        return None
+    root = Path(top.stdout.strip()).resolve()
+    secret = ["gradebook.db", f"source/{assignment}/"]
+    check = git(course, "check-ignore", "--no-index", *secret)
+    if check is None or check.returncode not in (0, 1):
+        return None
+    ignored = {line.strip().rstrip("/") for line in check.stdout.splitlines()}
+    exposed = [p for p in secret if p.rstrip("/") not in ignored]
+    if not exposed:
+        return None
+    try:
+        relative = course.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+    entry = "/gradebook.db and /source/" if relative == "." else f"/{relative}/"
+    return (f"nbgrader: warning: the course folder {course} is inside the git repository {root}, which does "
+            f"not ignore {' nor '.join(exposed)} (nbgrader's gradebook and the source notebooks hold the "
+            f"solutions): add {entry} to {root / '.gitignore'}, or put the course outside the repository")
+
+
 def configure(parser):
     parser.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course directory (created if missing)")
     parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
@@ -462,5 +608,8 @@ def main(args) -> int:
         print(f"nbgrader: warning: the notebooks' kernel cannot be sandboxed on this machine ({why}); "
               "nbgrader autograde will grade every notebook without running it (the grades are the same, "
               "the feedback has no outputs of the students' cells)", file=sys.stderr)
+    exposure = git_exposure(course, args.assignment)
+    if exposure:
+        print(exposure, file=sys.stderr)
     print(f"next: cd {course} && nbgrader generate_assignment {args.assignment}")
     return 0

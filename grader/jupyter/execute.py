@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 
-from .cells import REGRADE_ENV
+from .cells import REGRADE_ENV, wrap_text
 from .kernel import KERNEL_NAME, is_kit_kernelspec, sandbox_unavailable
 from .regrade import regrade
 from .submitted import UNREADABLE_KEY
@@ -33,7 +33,7 @@ class KernelRefused(RuntimeError):
 
 def not_run(cell, new_output, english: str, chinese: str, ename: str = "NotRun") -> None:
     cell.outputs = list(cell.get("outputs", [])) + [new_output(
-        "error", ename=ename, evalue=english, traceback=[english, chinese])]
+        "error", ename=ename, evalue=english, traceback=wrap_text(f"{english}\n{chinese}").splitlines())]
 
 
 def kit_execute_class():

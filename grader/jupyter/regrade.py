@@ -36,7 +36,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .cells import KIND_NAMES, Assembled, CheckFailed, indent, locate_lines, without_magics
+from .cells import KIND_NAMES, Assembled, CheckFailed, indent, locate_lines, without_magics, wrap_text
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent   # where ``import grader`` finds this kit
 REPORTS: dict[tuple, dict] = {}      # (module, digest, train, limits...) -> the child's report
@@ -96,6 +96,7 @@ def hidden_call(source: str) -> tuple[str, str, dict] | None:
 def trusted_outputs(text: str, score, execution_count) -> list:
     """The outputs a grade cell gets for (text, score), as nbgrader reads them."""
     from nbformat.v4 import new_output
+    text = wrap_text(text)
     if score == 0:
         lines = text.splitlines() or [""]
         return [new_output("error", ename="CheckFailed", evalue=lines[0], traceback=lines)]
@@ -160,22 +161,53 @@ def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory
         else:
             message = None
     if message is not None:
-        return f"{title}, {KIND_NAMES.get(kind, kind)}: 0 points / 0 分\n{message}", 0.0
+        return wrap_text(f"{title}, {KIND_NAMES.get(kind, kind)}: 0 points / 0 分\n{message}"), 0.0
+    counted = [r for r in results if r["status"] != "skipped"]
     earned = sum(r["score"] for r in results)
-    passed = sum(r["status"] == "passed" for r in results)
-    lines = [f"{title}, {KIND_NAMES.get(kind, kind)}: {earned:g} / {max_points:g} points "
-             f"({passed} of {len(results)} checks passed / 通过 {passed}/{len(results)} 项)"]
-    for r in results:
-        mark = {"passed": "✓", "failed": "✗"}.get(r["status"], "-")
-        lines.append(f"{mark} {r['name']}")
-        if r["status"] != "passed" and r["output"]:
-            lines.append(indent(r["output"]))
-    text = "\n".join(lines)
+    passed = sum(check_mark(r) == "✓" for r in counted)
+    skipped = len(results) - len(counted)
+    summary = f"{passed} of {len(counted)} checks passed / 通过 {passed}/{len(counted)} 项"
+    if skipped:
+        summary = (f"{passed} of {len(counted)} checks passed, {skipped} skipped / "
+                   f"通过 {passed}/{len(counted)} 项，跳过 {skipped} 项")
+    lines = [f"{title}, {KIND_NAMES.get(kind, kind)}: {earned:g} / {max_points:g} points", summary]
+    lines += [check_line(r) for r in results]
+    text = wrap_text("\n".join(lines))
     if earned <= 0:
         return text, 0.0
     if earned < max_points - 1e-9:
         return text, round(earned, 6)   # nbgrader's partial credit: a number between 0 and the cell's points
     return text, None
+
+
+SAME_MISTAKE = "same mistake as another check, charged there / 同一错误，已在别处扣分"
+
+
+def check_mark(result: dict) -> str:
+    """The mark of one check, as its points read: ``-`` skipped (it did not run), ``✓`` every point
+    of the check earned (a failed check that repeats a mistake charged in another check keeps its
+    points), ``✗`` points lost. A check worth no points is marked by whether it passed."""
+    if result["status"] == "skipped":
+        return "-"
+    if result["max_score"] > 0:
+        return "✓" if result["score"] >= result["max_score"] - 1e-9 else "✗"
+    return "✓" if result["status"] == "passed" else "✗"
+
+
+def check_line(result: dict) -> str:
+    """One check in a grade cell's message: its mark, points and name, then why, indented; e.g.
+    ``✗ [0/1.5] structure in eval mode`` or ``- [skipped / 跳过] training``."""
+    mark = check_mark(result)
+    points = f"{result['score']:g}/{result['max_score']:g}"
+    if mark == "-":          # out of the total when it is worth nothing here (0 of 0): no points shown
+        line = f"- [skipped / 跳过{', ' + points if result['max_score'] else ''}] {result['name']}"
+    elif mark == "✓" and result["status"] != "passed":
+        line = f"✓ [{points}] {result['name']} ({SAME_MISTAKE})"
+    else:
+        line = f"{mark} [{points}] {result['name']}"
+    if result["status"] != "passed" and result["output"]:
+        line += "\n" + indent(result["output"])
+    return line
 
 
 def kind_results(module, kind, assembled, timeout, memory_mb, train_timeout, device, train):
@@ -191,8 +223,8 @@ def kind_results(module, kind, assembled, timeout, memory_mb, train_timeout, dev
                for r in report["results"] if r["kind"] == kind]
     if results and all(r["status"] == "skipped" for r in results):
         raise CheckFailed(f"this check could not run on the grading machine: {results[0]['output']}\n"
-                          "此项检查无法在评分机器上运行，请联系老师。")
-    results = [r for r in results if r["status"] != "skipped"]
+                          "此项检查无法在评分机器上运行，请联系老师。\n"
+                          + "\n".join(f"- [skipped / 跳过] {r['name']}" for r in results))
     if not results:
         raise CheckFailed(f"the grader has no {kind} check for {module}; tell your instructor\n"
                           "评分程序没有这项检查，请联系老师。")
@@ -266,3 +298,34 @@ def child_main(argv: list[str]) -> int:
     data["wall_time"] = time.monotonic() - started
     Path(out).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+# -- the feedback ------------------------------------------------------------------------------
+
+def quiet_grade_cells(nb) -> None:
+    """Leave out the value a grade cell of partial credit returns (nbgrader reads the score from it,
+    and the feedback shows that score in the cell's heading): no ``Out[...]: 1.5`` in the feedback."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and nbgrader_meta(cell).get("grade"):
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "execute_result"]
+
+
+def quiet_grade_cells_class():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class QuietGradeCells(NbGraderPreprocessor):
+        """``nbgrader generate_feedback``: see ``quiet_grade_cells``."""
+
+        def preprocess(self, nb, resources):
+            quiet_grade_cells(nb)
+            return nb, resources
+
+    return QuietGradeCells
+
+
+def __getattr__(name):
+    """``QuietGradeCells`` is made on first use: importing this module does not import nbgrader."""
+    if name == "QuietGradeCells":
+        globals()[name] = quiet_grade_cells_class()
+        return globals()[name]
+    raise AttributeError(name)
