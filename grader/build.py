@@ -17,6 +17,7 @@ from types import ModuleType
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .spec import LayerRow
 
@@ -88,6 +89,34 @@ def has_lazy_parameters(model: nn.Module) -> bool:
 
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class ParameterUse(TorchFunctionMode):
+    """The parameters a forward pass hands to torch: a layer registered but never called is not among them."""
+
+    def __init__(self):
+        super().__init__()
+        self.used: set[int] = set()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        for value in (*args, *kwargs.values()):
+            for item in (value if isinstance(value, (list, tuple)) else (value,)):
+                if isinstance(item, nn.Parameter):
+                    self.used.add(id(item))
+        return func(*args, **kwargs)
+
+
+def used_parameter_count(model: nn.Module, input_shape) -> int:
+    """The parameters one forward pass on the meta device uses, as the grader counts them (it measures the
+    network the forward pass computes); all of them when the pass raises (the table says where)."""
+    use = ParameterUse()
+    try:
+        with torch.no_grad(), use:
+            model(torch.empty(tuple(input_shape), device="meta"))
+    except Exception:
+        return parameter_count(model)
+    return sum(p.numel() for p in model.parameters() if id(p) in use.used)
 
 
 class LayerError(Exception):

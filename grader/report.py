@@ -142,11 +142,12 @@ def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = ""
     return "\n".join(lines)
 
 
-def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
+def table_failure(spec: NetworkSpec, found, row: int, error: str = "", raised_in: str | None = None) -> str:
     """The book's table beside the student's, ``>>`` on ``row``: the first book row their network never computes.
 
     ``found`` is the student's top-level table (``None`` when the network is not
-    a ``Sequential`` the table can be read from); ``error`` what their forward pass raised.
+    a ``Sequential`` the table can be read from); ``error`` what their forward pass raised,
+    ``raised_in`` which of their operations raised and what it was given.
     """
     head = bilingual(
         f"{spec.call}: the per-layer output table for input {shape_text(spec.input_shape)} "
@@ -157,7 +158,8 @@ def table_failure(spec: NetworkSpec, found, row: int, error: str = "") -> str:
                              note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
     else:
         table = side_by_side(list(spec.table), found, marked=row, note="(error / 出错)" if error else "")
-    tail = "\n" + bilingual(f"Your forward pass raised {error}", "你的前向计算出错（见上方）。") if error else ""
+    place = f" in {raised_in}" if raised_in else ""
+    tail = "\n" + bilingual(f"Your forward pass raised{place}: {error}", "你的前向计算出错（见上方）。") if error else ""
     return f"{head}\n{table}{tail}"
 
 

@@ -89,12 +89,12 @@ def check_table(module, case: Case) -> None:
     row = shapes.first_missing_row(spec.table, produced)
     if row is not None:
         raise CheckFailure(table_failure(spec, found, shapes.marked_row(spec.table, found, row),
-                                         produced["error"] or ""))
+                                         produced["error"] or "", produced.get("raised_in")))
 
 
 def check_params(module, case: Case) -> None:
     spec = case.spec
-    found = build.parameter_count(build.build(module, spec.call, "meta", spec.input_shape))
+    found = build.used_parameter_count(build.build(module, spec.call, "meta", spec.input_shape), spec.input_shape)
     if found != spec.params:
         raise wrong_parameter_count(spec.call, found, spec.params, spec.title)
 
@@ -106,7 +106,7 @@ def check_example(module, case: Case) -> None:
     found = build.on_meta_or_cpu(build.output_shape, module, ex.call, ex.input_shape)
     if found != ex.output_shape:
         raise wrong_output_shape(ex.call, ex.input_shape, found, ex.output_shape)
-    params = build.parameter_count(block)
+    params = build.used_parameter_count(block, ex.input_shape)
     if params != ex.params:
         raise wrong_parameter_count(ex.call, params, ex.params)
 

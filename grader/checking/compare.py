@@ -38,7 +38,8 @@ def book_shapes(spec: NetworkSpec, student) -> str:
     produced = student.produced_shapes(spec.call, spec.input_shape)
     row = first_missing_row(spec.table, produced)
     if row is not None:
-        raise CheckFailure(table_failure(spec, table, marked_row(spec.table, table, row), produced["error"] or ""))
+        raise CheckFailure(table_failure(spec, table, marked_row(spec.table, table, row), produced["error"] or "",
+                                         produced.get("raised_in")))
     if table is not None and [r.shape for r in table] == [r.shape for r in spec.table]:
         return ""          # the book's grouping and shapes; a layer of another kind is the structure check's
     return bilingual("Your network computes every shape of the book's table, grouped differently; "

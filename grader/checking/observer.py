@@ -224,7 +224,9 @@ class Observer:
                 isinstance(s, list) and len(s) <= 8 and all(type(d) is int for d in s) for s in shapes):
             shapes = []
         error = claimed.get("error") if isinstance(claimed, dict) else None
-        return {"shapes": shapes, "output": None, "error": error if isinstance(error, str) else None}
+        place = claimed.get("raised_in") if isinstance(claimed, dict) else None     # their names: inert
+        return {"shapes": shapes, "output": None, "error": error if isinstance(error, str) else None,
+                "raised_in": inert(place[:300]) if isinstance(place, str) else None}
 
     def table(self, call, shape) -> list[LayerRow] | None:
         rows = self.ask("table", f"running {call} layer by layer", call=call, input_shape=list(shape))

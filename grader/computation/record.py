@@ -289,9 +289,34 @@ def record(model: nn.Module, x: torch.Tensor, describe_error=None, opaque: tuple
 
 
 def produced_shapes(model: nn.Module, input_shape, device="meta") -> dict:
-    """Every shape the forward pass computes, in order, and its output (``record``'s graph)."""
+    """Every shape the forward pass computes, in order, and its output (``record``'s graph); when it raised,
+    where (``raised_in``)."""
     graph = record(model, torch.empty(tuple(input_shape), device=device))
     shapes = [tuple(n["shape"]) for n in graph["nodes"] if n["shape"] is not None and n["op"] != "constant"]
     out = graph["output"]
     output = tuple(input_shape) if out == -1 else (tuple(graph["nodes"][out]["shape"]) if out is not None else None)
-    return {"shapes": shapes, "output": output, "error": graph["error"]}
+    failed = [n for n in graph["nodes"] if n.get("failed")]
+    return {"shapes": shapes, "output": output, "error": graph["error"],
+            "raised_in": raised_in(failed[-1]) if failed else None}
+
+
+OPERATION_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm", "max_pool2d": "MaxPool2d",
+                   "avg_pool2d": "AvgPool2d", "cat": "torch.cat", "add": "an addition"}
+
+
+def raised_in(node: dict) -> str:
+    """``Linear(400 -> 120) in layer 8 (Linear), given [1, 16, 5, 5]``: the operation that raised, in the
+    student's own names, and what it received (the meta device's errors say little more than that it failed)."""
+    attrs, op = node.get("attrs", {}), node.get("op", "?")
+    name = OPERATION_NAMES.get(op, op)
+    weight = attrs.get("weight")
+    if op in ("conv2d", "linear") and isinstance(weight, (list, tuple)) and len(weight) >= 2:
+        name += f"({weight[1]} -> {weight[0]})"
+    elif op == "batch_norm" and "features" in attrs:
+        name += f"({attrs['features']})"
+    path = []
+    for k, (label, cls) in enumerate(node.get("where", [])):
+        path.append(f"layer {int(label) + 1} ({cls})" if k == 0 and label.isdigit() else f"{label} ({cls})")
+    where = f" in {' > '.join(path)}" if path else ""
+    given = node.get("in_shape")
+    return f"{name}{where}" + (f", given {list(given)}" if given else "")
