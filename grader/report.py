@@ -67,16 +67,15 @@ def chinese_line(line: str) -> str | None:
 
 
 def english_label(match: re.Match) -> str:
-    """A bilingual label as an English report shows it, as wide as it was (tables stay aligned)."""
+    """A bilingual label as an English report shows it."""
     text = match.group(0)
     if not has_chinese(text):
         return text
-    if text.startswith("("):
+    if text.startswith("("):           # a cell of a table, "(书中)", "(error / 出错)": as wide as it was
         english = text[1:-1].split(" / ")[0].strip()
         shown = f"({english})" if english and not has_chinese(english) else ""
-    else:
-        shown = ":" if text.rstrip().endswith(("：", ":")) else ""
-    return shown + " " * (display_width(text) - display_width(shown))
+        return shown + " " * (display_width(text) - display_width(shown))
+    return ":" if text.rstrip().endswith(("：", ":")) else ""       # a line's label, "the mistake / 错误所在："
 
 
 def english_line(line: str) -> str | None:

@@ -17,6 +17,8 @@ named once.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .outcome import clean_text
 from .points import CAUSE_SHARE, design_points
 
@@ -49,6 +51,19 @@ def group_key(result, network_keys: set) -> tuple:
     return cause.key
 
 
+def block_of(cause) -> str | None:
+    """The block instance a cause lies in (``layer 2 (Sequential) > [0] (Residual)``), None for a layer of the
+    network's own top level."""
+    parts = cause.where.split(" > ")
+    return " > ".join(parts[:-1]) if len(parts) > 1 else None
+
+
+def same_block(one, other) -> bool:
+    """Departures inside one instance of a block come from one call of its builder: one mistake (a ResNet
+    block built as if first_block were False has a stride and a shortcut convolution of its own)."""
+    return block_of(one) is not None and block_of(one) == block_of(other)
+
+
 def charge(results, module: str) -> None:
     budget: dict[tuple, float] = {}
     first: dict[tuple, str] = {}
@@ -74,7 +89,7 @@ def charge(results, module: str) -> None:
         left = result.max_score - taken
         reported_here = []                  # other mistakes this check is the first to show
         for other in getattr(result, "also_causes", ()):      # another mistake it shows: its own share
-            if other.key == key:
+            if other.key == key or same_block(other, cause):
                 continue
             budget.setdefault(other.key, CAUSE_SHARE * design_points(module))
             extra = min(left, budget[other.key])
@@ -100,8 +115,11 @@ def charge(results, module: str) -> None:
             if getattr(result, "attributed", False):      # its own message does not name the mistake: add it
                 result.output += "\n" + "the mistake / 错误所在：\n" + cause.message()
     for key, cause in because.items():
-        first_result[key].output += ("\n" + f"it comes from a builder / 原因在构建函数中 ({cause.where}):\n"
-                                     + cause.message())
+        result = first_result[key]
+        shown = result.cause_detail[0]
+        if shown.hint:      # the builder is what to change: a hint on one of the layers it built would mislead
+            result.output = result.output.replace(shown.message(), replace(shown, hint="", hint_zh="").message())
+        result.output += ("\n" + f"it comes from a builder / 原因在构建函数中 ({cause.where}):\n" + cause.message())
 
 
 # -- points only for the book's network -------------------------------------------------------------------
