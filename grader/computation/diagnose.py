@@ -612,6 +612,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     paired = set(pairs)
     before_each = previous_found_all(pairs, found)
     edits: dict[int, tuple] = {}        # the change each generic cause's hint prescribes (``hints``)
+    departed: dict[int, Node] = {}      # the operation each generic cause is about
     position = {id(node): k for k, node in enumerate(found.nodes)}
     if not found.complete and found.nodes and found.nodes[-1].failed:
         # the operation that raised is where the mistake showed: look before it (``raised.py``)
@@ -647,6 +648,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
                 continue         # the extra layer it belongs to is the mistake
             cause = mixing_cause(f) if f.op in BATCH_MIXING else extra_cause(f)
             edits[id(cause)] = ("remove", j)
+        departed[id(cause)] = found.nodes[j] if j is not None else expected.nodes[i]
         causes.append(cause)
     if raised is not None:
         causes.append(raised)
@@ -656,9 +658,9 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
                             f"{layer_text(f)} raised {f.failed}",
                             f"{LAYER_NAMES.get(f.op, f.op)} 运行出错。", "", "", f"{LAYER_NAMES.get(f.op, f.op)} raised"))
     named = [c for c in special if c is not None]
-    if any(c.key[0] == "shortcut" for c in named):      # no addition: the counts of blocks and shortcuts follow
+    if any(c.key == ("shortcut", "missing") for c in named):   # no addition: the counts of blocks and shortcuts follow
         named = [c for c in named if c.key[0] != "argument"]
-        named.sort(key=lambda c: c.key[0] != "shortcut")
+    named.sort(key=lambda c: c.key[0] != "shortcut")
     if named:
         # a specific reading of the departures replaces the generic ones it explains
         generic = {"shortcut": {"missing", "extra", "position", "setting", "activation", "channels"},
@@ -666,7 +668,14 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
                    "concatenation": {"setting", "missing", "extra", "channels", "position"},
                    "argument": {"setting", "missing", "extra", "channels", "position", "activation"}}
         explained = set().union(*(generic[c.key[0]] for c in named))
-        causes = named + [c for c in causes if c.key[0] not in explained]
+        only_shortcut = {c.key[0] for c in named} == {"shortcut"}
+
+        def is_explained(cause: Cause) -> bool:
+            if cause.key[0] not in explained:
+                return False
+            node = departed.get(id(cause))      # a shortcut's place explains the operations of the shortcut
+            return not only_shortcut or node is None or shortcut_operation(node)
+        causes = named + [c for c in causes if not is_explained(c)]
     unique: list[Cause] = []
     keys: set = set()
     for cause in causes:
@@ -680,6 +689,14 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     matched = sum(1 for i, j in pairs if i is not None and j is not None) / max(1, reached)
     local = bool(unique) and len(unique) <= LOCAL_MAX_CAUSES and matched >= LOCAL_MIN_MATCHED
     return Diagnosis(unique, local, matched)
+
+
+def shortcut_operation(node: Node) -> bool:
+    """An operation where a residual block's shortcut joins: the addition, the last ReLU, the BatchNorm before
+    it, or the shortcut's own 1x1 convolution."""
+    if node.op == "conv2d":
+        return tuple(node.attrs.get("weight", ())[2:]) == (1, 1)
+    return node.op in ("add", "relu", "batch_norm")
 
 
 def previous_found_all(pairs, found: Trace) -> dict[int, Node | None]:

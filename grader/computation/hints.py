@@ -9,6 +9,12 @@ departure and creates none at a place of the book's that matched before;
 otherwise the message describes what the book does and what theirs does,
 and prescribes nothing. A hint that would remove an operation the book has
 there can never pass: the book's operation would then be missing.
+
+A student follows a hint by changing a line of code, and that line built
+every operation of the same place in the same kind of block (``conv1`` of
+every ``Residual``): the change is made to all of them (``same_code``). "set
+stride=1 on this layer" then fails where other blocks need their stride 2,
+and "remove this Conv2d" where other blocks need their shortcut convolution.
 """
 from __future__ import annotations
 
@@ -23,6 +29,24 @@ def departures(expected: Trace, found: Trace, shape) -> list[tuple[int | None, i
     pairs = align(expected, found, shape, shape)
     return [(i, j) for i, j in pairs if i is None or j is None or expected.nodes[i].op != found.nodes[j].op
             or comparable_attrs(expected.nodes[i], expected, shape) != comparable_attrs(found.nodes[j], found, shape)]
+
+
+def same_code(one: Node, other: Node) -> bool:
+    """Two operations built by one line of the student's code: the same attribute of the same class of block
+    (``Residual`` > ``conv1``), or the same place of the network when it is not in a block."""
+    if len(one.where) < 2 or len(other.where) < 2:
+        return one.where == other.where
+    return one.where[-1] == other.where[-1] and one.where[-2][1] == other.where[-2][1] and one.op == other.op
+
+
+def built_alike(found: Trace, j: int) -> list[int]:
+    return [k for k, node in enumerate(found.nodes) if k == j or same_code(node, found.nodes[j])]
+
+
+def removed_all(found: Trace, js: list[int]) -> Trace:
+    for j in sorted(js, reverse=True):          # from the last: the earlier positions stay as they are
+        found = removed(found, j)
+    return found
 
 
 def removed(found: Trace, j: int) -> Trace:
@@ -62,9 +86,18 @@ def inserted(found: Trace, after: int, node: Node) -> Trace:
 
 
 def changed(found: Trace, j: int, book: Node) -> Trace:
-    """``found`` with its ``j``-th operation replaced by the book's (its kind and settings)."""
+    """``found`` with its ``j``-th operation replaced by the book's (its kind and settings); a setting that
+    differs (a stride, a padding) is changed in every operation the same line of code built."""
     nodes = list(found.nodes)
-    nodes[j] = replace(nodes[j], op=book.op, attrs=dict(book.attrs))
+    mine = nodes[j]
+    if mine.op != book.op:
+        nodes[j] = replace(mine, op=book.op, attrs=dict(book.attrs))
+        return Trace(nodes, found.error)
+    differing = {k: v for k, v in book.attrs.items() if mine.attrs.get(k) != v and k != "weight"}
+    for k in built_alike(found, j):
+        nodes[k] = replace(nodes[k], attrs={**nodes[k].attrs, **differing})
+    if book.attrs.get("weight") != mine.attrs.get("weight"):
+        nodes[j] = replace(nodes[j], attrs={**nodes[j].attrs, "weight": book.attrs.get("weight")})
     return Trace(nodes, found.error)
 
 
@@ -83,7 +116,7 @@ def edit_works(expected: Trace, found: Trace, shape, edit: tuple) -> bool:
         j = edit[1]
         if found.nodes[j].failed:
             return False
-        return works(expected, found, removed(found, j), shape)
+        return works(expected, found, removed_all(found, built_alike(found, j)), shape)
     if kind == "insert":
         return works(expected, found, inserted(found, edit[1], expected.nodes[edit[2]]), shape)
     if kind == "change":
