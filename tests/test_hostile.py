@@ -187,12 +187,13 @@ class Scene:
         self.results = self.folder / "results.json"
         for path in (self.submission, self.sibling):
             path.mkdir(parents=True)
-        (self.sibling / "lenet.py").write_text((ROOT / "solutions" / "lenet.py").read_text())
+        target = case.modules[0]            # the module the attack is written as
+        (self.sibling / f"{target}.py").write_text((ROOT / "solutions" / f"{target}.py").read_text())
         (self.sibling / "notes.txt").write_text("bob's work\n")
         self.results.write_text('{"score": 0}\n')
         self.context = {
-            "SOLUTION": (ROOT / "solutions" / "lenet.py").read_text(),
-            "STUB": (ROOT / "exercises" / "lenet.py").read_text(),
+            "SOLUTION": (ROOT / "solutions" / f"{target}.py").read_text(),
+            "STUB": (ROOT / "exercises" / f"{target}.py").read_text(),
             "ROOT": str(ROOT), "SUBMISSION": str(self.submission), "SIBLING": str(self.sibling),
             "DATA_DIR": data_dir_or_none(),
             "RESULTS": str(self.results), "MARKER": self.marker, "HIDDEN_LINES": repr(leaked_lines()),
@@ -232,14 +233,14 @@ class Scene:
         folder.mkdir(parents=True, exist_ok=True)
         for module in self.case.modules[1:]:
             (folder / f"{module}.py").write_text((ROOT / "solutions" / f"{module}.py").read_text())
-        target = folder / "lenet.py"
+        target = folder / f"{self.case.modules[0]}.py"
         layout, source = self.case.layout, self.source(attack)
         if layout in ("file", "symlink-dir"):
             target.write_bytes(source)
             if layout == "symlink-dir":
                 (folder / "pkg").symlink_to(ROOT / "solutions")
         elif layout == "symlink-reference":
-            target.symlink_to(ROOT / "solutions" / "lenet.py")
+            target.symlink_to(ROOT / "solutions" / f"{self.case.modules[0]}.py")
         elif layout == "symlink-outside":
             target.symlink_to("/etc/passwd")
         elif layout == "fifo":
@@ -452,7 +453,7 @@ def check_hostile_submission(case: Case, scene: Scene, tmp_path: Path, monkeypat
     else:
         for attempt in range(case.repeat):
             if attempt:     # another student's file: the grader does not grade the same source twice
-                with open(submission / "lenet.py", "a") as f:
+                with open(submission / f"{case.modules[0]}.py", "a") as f:
                     f.write(f"\n# student {attempt + 1}\n")
             report, elapsed = grade(submission, case.modules, limits)
         score, zh_text = report.score, report.text("zh")

@@ -37,7 +37,7 @@ class Case:
     root_only: bool = False
     max_seconds: float = TIMEOUT + 12   # the module's budget plus start-up and clean-up
     cli: bool = False                   # graded through ``python -m grader grade --json``
-    modules: tuple[str, ...] = ("lenet",)
+    modules: tuple[str, ...] = ("lenet",)   # the first is the module the attack file is written as
     memory_mb: int = MEMORY_MB          # Limits.memory_mb for this case (the attack sees it as {{MEMORY_MB}})
     repeat: int = 1                     # graded this many times; the last grading's score counts
     nested_class: bool = False
@@ -192,6 +192,11 @@ CASES: list[Case] = [
 # Its test checks the bound: no point that needs the hidden reference.
 TAKEOVER = Case("forge-channel-takeover", "forgery", "forge_channel_takeover.py",
                 notes="known limit: public-knowledge observations can be forged")
+
+# The BatchNorm from scratch computed by the library: the part earns nothing (not even its honest lines).
+CASES.append(Case("cheat-library-batch-norm", "forgery", "cheat_library_batch_norm.py",
+                  ("calls PyTorch's own normalization",), baseline="zero", modules=("batch_norm_scratch",),
+                  notes="a TorchDispatchMode sees the normalization kernels, whatever the spelling"))
 
 # No network, no takeover: layers for show and a lookup in whatever test data the module finds.
 LOOKUP = Case("cheat-lookup-test-data", "forgery", "cheat_lookup_test_data.py",
