@@ -1,8 +1,9 @@
 """``python -m grader COMMAND ...``: the kit's command line.
 
-Each command lives in its own module, which defines ``configure(parser)`` and
-``main(args) -> int``. Only the chosen command's module is imported, so a
-quick command does not pay for torch, nbgrader or Pillow.
+Each command lives in its own module of ``grader/apps/``, which defines
+``configure(parser)`` and ``main(args) -> int`` and calls the library. Only
+the chosen command's module is imported, so a quick command does not pay for
+torch, nbgrader or Pillow.
 """
 import argparse
 import atexit
@@ -14,15 +15,15 @@ import threading
 from . import threads
 
 COMMANDS = {
-    "tables": ("grader.tables", "print each network's per-layer output table, as the book does"),
-    "stubs": ("grader.stubgen", "regenerate exercises/ from solutions/ (or --check that they agree)"),
-    "grade": ("grader.grade", "grade a submission folder with the hidden checks"),
-    "train": ("grader.train", "train a network on Fashion-MNIST"),
-    "nbgrader": ("grader.jupyter.course", "create or refresh an nbgrader course directory"),
-    "release": ("grader.release", "write the student bundle"),
-    "batch": ("grader.batch", "grade a whole class"),
-    "merge": ("grader.merge", "merge the folders of batch --shard runs into one class"),
-    "gradescope": ("grader.gradescope", "write a Gradescope autograder package"),
+    "tables": ("grader.apps.tables", "print each network's per-layer output table, as the book does"),
+    "stubs": ("grader.apps.stubs", "regenerate exercises/ from solutions/ (or --check that they agree)"),
+    "grade": ("grader.apps.grade", "grade a submission folder with the hidden checks"),
+    "train": ("grader.apps.train", "train a network on Fashion-MNIST"),
+    "nbgrader": ("grader.apps.nbgrader", "create or refresh an nbgrader course directory"),
+    "release": ("grader.apps.release", "write the student bundle"),
+    "batch": ("grader.apps.batch", "grade a whole class"),
+    "merge": ("grader.apps.merge", "merge the folders of batch --shard runs into one class"),
+    "gradescope": ("grader.apps.gradescope", "write a Gradescope autograder package"),
 }
 
 

@@ -1,4 +1,4 @@
-"""``python -m grader grade SUBMISSION_DIR``: run the hidden checks and score a submission.
+"""Run the hidden checks and score a submission (``python -m grader grade SUBMISSION_DIR``, ``grader/apps/grade.py``).
 
 Each network is graded in its own sandboxed child process (``grader/sandbox/``);
 the reference solution is observed the same way, so this process never
@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,8 +20,7 @@ from .escaping import inert
 from .report import localise
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
-from .options import (DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, add_grading_options, max_train_seconds,
-                      readable_folder, selected_modules)
+from .options import DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, max_train_seconds
 from .sandbox import Limits, Sandbox, SandboxError, StudentError, start_zygote, validate_source
 from .sandbox import hidden_lines as sandbox_hidden_lines
 from .spec import MODULES, NETWORKS
@@ -506,43 +503,8 @@ def grade_submission(submission: Path, modules=MODULES, train: bool = True,
     return report
 
 
-def configure(parser):
-    parser.add_argument("submission", help="folder with the student's module files")
-    parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default=None,
-                        help="language of the report (default en) and of --json's messages (default both)")
-    parser.add_argument("--checks", metavar="DIR", help="a folder of the course's own hidden checks (pytest "
-                        "tests, see docs/instructors/grading.md); the same as D2L_KIT_CHECKS")
-    add_grading_options(parser)
-
-
 def resolve_device(choice: str) -> str:
     if choice != "auto":
         return choice
     import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def main(args) -> int:
-    if args.checks:
-        os.environ["D2L_KIT_CHECKS"] = str(Path(args.checks).resolve())
-    modules = selected_modules(args.only, "grade")
-    if modules is None:
-        return 2
-    submission = readable_folder(args.submission, "grade")
-    if submission is None:
-        return 2
-    try:
-        start_zygote()      # before torch is imported here (to find a GPU): both load it at once
-        report = grade_submission(submission, modules, train=not args.no_train,
-                                  limits=Limits(args.timeout, args.memory),
-                                  train_limits=Limits(args.train_timeout, args.memory),
-                                  device=resolve_device(args.device) if not args.no_train else "cpu")
-    except GraderBroken as error:
-        print(f"grade: the grader could not run: {error}", file=sys.stderr)
-        return 3
-    print(report.text(args.lang or "en"))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.gradescope(args.lang or "both"), ensure_ascii=False, indent=1),
-                                   encoding="utf-8")
-    return 0

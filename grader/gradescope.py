@@ -1,4 +1,4 @@
-"""``python -m grader gradescope OUT.zip``: a Gradescope autograder package.
+"""A Gradescope autograder package (``python -m grader gradescope OUT.zip``), and its run on Gradescope.
 
 The zip holds, at its root (where Gradescope wants them):
 
@@ -21,9 +21,9 @@ as ``python -m grader grade``), ``none`` keeps only pass/fail and points.
 (``after_due_date`` hides them until the deadline). The grader's own output
 (stdout) is never shown to students.
 
-``python -m grader gradescope --run [--root DIR]`` is what ``run_autograder``
-calls; ``DIR`` (default ``/autograder``) lets a test lay out Gradescope's
-folders anywhere.
+``python -m grader.apps.gradescope --run [--root DIR]`` is what the package's
+``run_autograder`` script calls (it runs ``run_autograder`` here); ``DIR``
+(default ``/autograder``) lets a test lay out Gradescope's folders anywhere.
 """
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ import zipfile
 from pathlib import Path
 
 from . import escaping
-from .options import add_grading_options, selected_modules
 from .report import has_chinese
 from .spec import MODULES, NETWORKS
 
@@ -374,60 +373,6 @@ def run_autograder(root: Path) -> int:
     return 0
 
 
-# -- command line ---------------------------------------------------------------------------------
-
-def configure(parser):
-    parser.add_argument("out", nargs="?", metavar="OUT.zip", help="the autograder package to write")
-    parser.add_argument("--hidden-feedback", choices=FEEDBACK, default="brief",
-                        help="what students see of a failed hidden check (default %(default)s)")
-    parser.add_argument("--hidden-visibility", choices=VISIBILITY, default="visible",
-                        help="Gradescope visibility of the hidden checks (default %(default)s)")
-    add_grading_options(parser, devices=("cpu",), default_device="cpu")   # Gradescope's containers have no GPU
-    parser.add_argument("--no-warm", action="store_true",
-                        help="do not precompute the reference's observations (each container computes them)")
-    parser.add_argument("--no-data", action="store_true",
-                        help="do not put Fashion-MNIST in the package (setup.sh installs dataset-fashion-mnist)")
-    parser.add_argument("--run", action="store_true", help="(run_autograder) grade ROOT/submission")
-    parser.add_argument("--root", default="/autograder", help="(with --run) Gradescope's root folder")
-
-
-def main(args) -> int:
-    if args.run:
-        return run_autograder(Path(args.root))
-    if not args.out:
-        print("gradescope: give OUT.zip (or --run)", file=sys.stderr)
-        return 2
-    modules = selected_modules(args.only, "gradescope")
-    if modules is None:
-        return 2
-    out = Path(args.out)
-    try:
-        names = build_package(out, not args.no_train, modules, args.hidden_feedback, args.hidden_visibility,
-                              args.timeout, args.train_timeout, args.memory, warm=not args.no_warm,
-                              include_data=not args.no_data)
-    except PackageError as error:
-        print(f"gradescope: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:
-        from .grade import GraderBroken
-        if isinstance(error, GraderBroken):
-            print(f"gradescope: the grader could not run on the reference solutions: {error}", file=sys.stderr)
-            return 3
-        raise
-    data = [n for n in names if n.startswith("kit/data/")]
-    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, {len(names)} files): setup.sh, run_autograder, "
-          f"kit/ ({', '.join(modules)}; {'with' if not args.no_train else 'without'} training checks"
-          + ("; Fashion-MNIST included" if data else "") + ")")
-    if not args.no_train and not data and not args.no_data:
-        print("gradescope: Fashion-MNIST not found here; setup.sh will install dataset-fashion-mnist",
-              file=sys.stderr)
-    print("Upload it as the autograder of a Gradescope programming assignment (Ubuntu base image).")
-    total, seconds = assignment_settings(modules, not args.no_train, args.timeout, args.train_timeout)
-    print(f"In Gradescope's settings: total points {total:g} (Gradescope's machines have no GPU), "
-          f"autograder timeout at least {seconds // 60 + 1} minutes.")
-    return 0
-
-
 def assignment_settings(modules, train: bool, timeout: float, train_timeout: float) -> tuple[float, int]:
     """(the assignment's total, the autograder's longest run in seconds) for these options on a CPU: every
     network's checks within twice ``timeout`` (the student's code and the reference's), each training
@@ -437,10 +382,3 @@ def assignment_settings(modules, train: bool, timeout: float, train_timeout: flo
     trained = [m for m in modules if training_counts(m, train, "cpu")]
     seconds = 120 + sum(2 * timeout + 15 for _ in modules) + len(trained) * (max_train_seconds(train_timeout) + 30)
     return maximum(modules, train, "cpu"), int(seconds)
-
-
-if __name__ == "__main__":
-    import argparse
-    command_line = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.splitlines()[0])
-    configure(command_line)
-    sys.exit(main(command_line.parse_args()))

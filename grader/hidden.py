@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 GRADER_DIR = Path(__file__).resolve().parent
-HIDDEN_SOURCES = ("strategies.py", "grade.py", "probes.py", "sandbox/*.py", "computation/canonical.py",
-                  "computation/diagnose.py", "checking/*.py", "hidden_tests/*.py")
+HIDDEN_SOURCES = ("strategies.py", "grade.py", "apps/grade.py", "probes.py", "sandbox/*.py",
+                  "computation/canonical.py", "computation/diagnose.py", "checking/*.py", "hidden_tests/*.py")
 
 
 def hidden_files() -> list[Path]:

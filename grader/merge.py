@@ -1,4 +1,4 @@
-"""``python -m grader merge DIR... --out DIR``: one class from the folders of ``batch --shard K/N`` runs.
+"""One class from the folders of ``batch --shard K/N`` runs (``python -m grader merge DIR... --out DIR``).
 
 Each ``batch`` run writes ``shards/K-of-N.json`` in its ``--out`` folder: the
 students it is answerable for, a digest of the whole class's ids and the
@@ -106,21 +106,6 @@ def merge(folders: list[Path], out: Path, stream=sys.stderr) -> int:
     write_class_files(out, order, options, stream)
     print(f"merge: {len(order)} students from {n} shard{'s' * (n != 1)} into {out}", file=stream)
     return len(order)
-
-
-def configure(parser):
-    parser.add_argument("folders", nargs="+", metavar="DIR", help="the --out folders of the batch --shard runs")
-    parser.add_argument("--out", required=True, metavar="DIR",
-                        help="where the class's grades.csv, summary and students/ go (may be one of the DIRs)")
-
-
-def main(args) -> int:
-    try:
-        merge([Path(f) for f in args.folders], Path(args.out))
-    except MergeError as error:
-        print(f"merge: {error}", file=sys.stderr)
-        return 2
-    return 0
 
 
 __all__ = ["MergeError", "merge", "manifest_name"]

@@ -138,19 +138,3 @@ def stale_stubs(exercises: Path = ROOT / "exercises") -> list[str]:
     return [module for module, text in expected_stubs().items()
             if not (exercises / f"{module}.py").is_file()
             or (exercises / f"{module}.py").read_text(encoding="utf-8") != text]
-
-
-def configure(parser):
-    parser.add_argument("--check", action="store_true",
-                        help="only report stubs that differ from what solutions/ generate; exit 1 if any")
-
-
-def main(args) -> int:
-    if args.check:
-        stale = stale_stubs()
-        for module in stale:
-            print(f"exercises/{module}.py is out of date: run python -m grader stubs")
-        return 1 if stale else 0
-    for path in write_stubs():
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0

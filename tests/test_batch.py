@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader import batch
+from grader.batch import pool, students
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, STUBS = ROOT / "solutions", ROOT / "exercises"
@@ -375,7 +376,7 @@ def fake_worker(connection, options):
 
 
 def test_dying_and_hanging_workers_cost_one_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "worker", fake_worker)
+    monkeypatch.setattr(pool, "worker", fake_worker)
     subs, out = tmp_path / "subs", tmp_path / "out"
     for student in ("s1", "s2", "s3"):
         (subs / student).mkdir(parents=True)
@@ -403,7 +404,7 @@ def test_dying_and_hanging_workers_cost_one_file(tmp_path, monkeypatch):
 
 
 def test_rerun_regrades_changed_submissions_and_everything_with_force(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "worker", fake_worker)
+    monkeypatch.setattr(pool, "worker", fake_worker)
     subs, out = tmp_path / "subs", tmp_path / "out"
     for student in ("s1", "s2"):
         (subs / student).mkdir(parents=True)
@@ -423,7 +424,7 @@ def test_rerun_regrades_changed_submissions_and_everything_with_force(tmp_path, 
 
 def test_one_bad_archive_costs_that_student_only(tmp_path, monkeypatch):
     """Issue 12: an archive that passes the checks but fails to unpack stopped the whole class."""
-    monkeypatch.setattr(batch, "worker", fake_worker)
+    monkeypatch.setattr(pool, "worker", fake_worker)
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     with_method(subs / "ann.zip", 99)                  # a member zipfile cannot decompress
@@ -460,7 +461,7 @@ def test_a_submission_that_cannot_be_read_at_all_is_rejected(tmp_path, monkeypat
     def failing(*args, **kwargs):
         raise MemoryError()
 
-    monkeypatch.setattr(batch, "unpack_zip", failing)
+    monkeypatch.setattr(students, "unpack_zip", failing)
     archive = zip_with(tmp_path / "s1.zip", {"lenet.py": b"x = 1\n"})
     student = batch.prepare("s1", archive, ("lenet",), tmp_path / "work", tmp_path)
     assert student.rejected == "s1.zip was rejected: it could not be read (MemoryError)"
@@ -468,19 +469,19 @@ def test_a_submission_that_cannot_be_read_at_all_is_rejected(tmp_path, monkeypat
 
 
 def test_parallelism_says_how_many_at_once_and_why(monkeypatch):
-    monkeypatch.setattr(batch.threads, "cpus", lambda: 2)
-    monkeypatch.setattr(batch, "memory_available_mb", lambda: 20_000)
+    monkeypatch.setattr(pool.threads, "cpus", lambda: 2)
+    monkeypatch.setattr(pool, "memory_available_mb", lambda: 20_000)
     training = batch.Options(("lenet",), True, "cpu", 60, 300, 3072)
     plan = batch.parallelism(None, training, files=24)
     assert (plan.jobs, plan.threads) == (2, 1)             # one one-thread check per CPU: never more threads
     assert plan.line() == "2 at once: 2 CPUs" and "each training check on 1 thread" in plan.why
     assert batch.parallelism(1, training, files=24).line() == "1 at once: --jobs 1"
     assert batch.parallelism(None, training, files=1).line() == "1 at once: 1 distinct file"
-    monkeypatch.setattr(batch, "memory_available_mb", lambda: 3000)
+    monkeypatch.setattr(pool, "memory_available_mb", lambda: 3000)
     plan = batch.parallelism(None, training, files=24)
     assert plan.jobs == 1 and plan.reason == "memory" and "2.9 GB free" in plan.why
-    monkeypatch.setattr(batch.threads, "cpus", lambda: 64)
-    monkeypatch.setattr(batch, "memory_available_mb", lambda: None)
+    monkeypatch.setattr(pool.threads, "cpus", lambda: 64)
+    monkeypatch.setattr(pool, "memory_available_mb", lambda: None)
     assert batch.parallelism(None, training, files=500).line() == f"{batch.MAX_JOBS} at once: at most {batch.MAX_JOBS}"
 
 
@@ -494,7 +495,7 @@ def test_any_folder_or_zip_name_is_graded_and_shown_inert(tmp_path, monkeypatch)
     ``=HYPERLINK(...).zip`` put a live formula in grades.csv; a name with a newline put "Total: 82 / 82" in
     the reports. Every student is graded, under an id made inert (``escaping.name``), with a note saying so;
     no text cell of grades.csv starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return."""
-    monkeypatch.setattr(batch, "worker", fake_worker)
+    monkeypatch.setattr(pool, "worker", fake_worker)
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
     raw = os.fsencode(subs)

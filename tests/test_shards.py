@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from grader import batch, merge
+from grader.apps import batch as batch_command
+from grader.batch import pool
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, STUBS = ROOT / "solutions", ROOT / "exercises"
@@ -93,7 +95,7 @@ def fake_worker(connection, options):
 
 @pytest.fixture
 def fake_class(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "worker", fake_worker)
+    monkeypatch.setattr(pool, "worker", fake_worker)
     subs = tmp_path / "subs"
     for number in range(12):
         (subs / f"s{number:02d}").mkdir(parents=True)
@@ -179,8 +181,8 @@ def test_batch_without_shard_takes_the_slurm_task_and_shard_wins(tmp_path, fake_
 
     def main(*args) -> int:
         parser = argparse.ArgumentParser()
-        batch.configure(parser)
-        return batch.main(parser.parse_args([str(subs), "--only", "lenet,vgg", "--no-train", "--jobs", "1", *args]))
+        batch_command.configure(parser)
+        return batch_command.main(parser.parse_args([str(subs), "--only", "lenet,vgg", "--no-train", "--jobs", "1", *args]))
 
     monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "0")
     monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "3")

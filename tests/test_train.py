@@ -15,6 +15,7 @@ from torch import nn
 from benchmarks.calibrate import Constant   # the calibration's model that cannot learn
 from grader import data as fmnist
 from grader import grade, recipes, threads, train
+from grader.apps import train as train_command
 from grader.build import build, load_module
 from grader.spec import MODULES, NETWORKS
 from tests.test_data import idx_bytes
@@ -75,10 +76,10 @@ def tiny_plan(module="batch_norm", steps=15, test_images=500):
 
 def run_cli(argv):
     parser = argparse.ArgumentParser()
-    train.configure(parser)
+    train_command.configure(parser)
     before = torch.get_num_threads()
     try:
-        return train.main(parser.parse_args(argv))
+        return train_command.main(parser.parse_args(argv))
     finally:
         torch.set_num_threads(before)       # the trainer sets this process's threads: not the other tests'
 

@@ -1,4 +1,4 @@
-"""``python -m grader nbgrader COURSE_DIR``: create or refresh an nbgrader course of the kit.
+"""An nbgrader course of the kit, as ``python -m grader nbgrader COURSE_DIR`` creates or refreshes it.
 
 Writes ``COURSE_DIR/nbgrader_config.py`` and one notebook per module under
 ``COURSE_DIR/source/<assignment>/``, generated from ``solutions/`` and
@@ -28,15 +28,14 @@ import copy
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from .. import editions, stubgen
-from ..options import TRAIN_BUDGET_CAP, add_grading_options, selected_modules
+from ..options import TRAIN_BUDGET_CAP
 from ..spec import NETWORKS
 from .cells import WIDTH, display_width, tag_line, wrap_line
 from .execute import GENERATOR
-from .kernel import KERNEL_DISPLAY, KERNEL_NAME, install_kernelspec
+from .kernel import KERNEL_DISPLAY, KERNEL_NAME
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -562,54 +561,3 @@ def git_exposure(course: Path, assignment: str) -> str | None:
     return (f"nbgrader: warning: the course folder {course} is inside the git repository {root}, which does "
             f"not ignore {' nor '.join(exposed)} (nbgrader's gradebook and the source notebooks hold the "
             f"solutions): add {entry} to {root / '.gitignore'}, or put the course outside the repository")
-
-
-def configure(parser):
-    parser.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course directory (created if missing)")
-    parser.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
-                        help="assignment name: notebooks go to source/NAME/ (default %(default)s)")
-    # --device: where the grading machine trains; the course has training cells only for
-    # the networks whose training check runs there.
-    add_grading_options(parser, devices=("cpu", "cuda"), default_device="cpu")
-
-
-def main(args) -> int:
-    from ..sandbox import Limits
-    modules = selected_modules(args.only, "nbgrader")
-    if modules is None:
-        return 2
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.assignment):
-        print(f"nbgrader: the assignment name {args.assignment!r} may only use letters, digits, _ . -",
-              file=sys.stderr)
-        return 2
-    options = {"train": not args.no_train, "device": args.device, "timeout": args.timeout,
-               "train_timeout": args.train_timeout, "memory": args.memory}
-    given = [f"{Path(args.course)}", f"--assignment {args.assignment}"]
-    if args.only:
-        given.append(f"--only {','.join(modules)}")
-    if args.no_train:
-        given.append("--no-train")
-    defaults = {"device": "cpu", "timeout": Limits.timeout, "train_timeout": 300.0, "memory": Limits.memory_mb}
-    given += [f"--{key.replace('_', '-')} {getattr(args, key):g}" if not isinstance(getattr(args, key), str)
-              else f"--{key} {getattr(args, key)}" for key, value in defaults.items() if getattr(args, key) != value]
-    course = Path(args.course)
-    try:
-        written = write_course(course, args.assignment, modules, options, " ".join(given))
-        install_kernelspec()
-    except (OSError, ValueError) as error:
-        print(f"nbgrader: {error}", file=sys.stderr)
-        return 2
-    for path in written:
-        print(f"wrote {path}")
-    print(f"installed the Jupyter kernel {KERNEL_NAME!r} ({sys.executable})")
-    from .kernel import sandbox_unavailable
-    why = sandbox_unavailable()
-    if why:
-        print(f"nbgrader: warning: the notebooks' kernel cannot be sandboxed on this machine ({why}); "
-              "nbgrader autograde will grade every notebook without running it (the grades are the same, "
-              "the feedback has no outputs of the students' cells)", file=sys.stderr)
-    exposure = git_exposure(course, args.assignment)
-    if exposure:
-        print(exposure, file=sys.stderr)
-    print(f"next: cd {course} && nbgrader generate_assignment {args.assignment}")
-    return 0

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import build
-from .spec import MODULES, NETWORKS
-from .options import selected_modules
+from .. import build
+from ..spec import MODULES, NETWORKS
+from ..options import selected_modules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def configure(parser):
