@@ -26,6 +26,8 @@ from .alignment import NORMALIZATIONS, align, comparable_attrs, family, incoming
 
 LOCAL_MAX_CAUSES = 2          # more distinct mistakes than this: grade every check on its own
 SHOWN_CAUSES = 2              # the first causes, whose hints a student reads: each hint is tried first (hints.py)
+HINT_CELLS = 80_000           # trying a hint aligns again: only for graphs near the book's size (GoogLeNet: 138 x
+                              # 138 is 19,044); a graph far larger gets descriptions without prescriptions
 LOCAL_MIN_MATCHED = 0.3       # share of the book's operations (up to a crash) that must match: a mistake
                               # repeated in every block (no ReLU in vgg_block) leaves less than half
 
@@ -682,9 +684,10 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
         if cause.key not in keys:
             keys.add(cause.key)
             unique.append(cause)
+    affordable = len(expected.nodes) * len(found.nodes) <= HINT_CELLS
     for k, cause in enumerate(unique[:SHOWN_CAUSES]):     # the causes a student reads with their hints
         edit = edits.get(id(cause))
-        if edit is not None and cause.hint and not edit_works(expected, found, input_shape, edit):
+        if edit is not None and cause.hint and not (affordable and edit_works(expected, found, input_shape, edit)):
             unique[k] = replace(cause, hint="", hint_zh="")
     matched = sum(1 for i, j in pairs if i is not None and j is not None) / max(1, reached)
     local = bool(unique) and len(unique) <= LOCAL_MAX_CAUSES and matched >= LOCAL_MIN_MATCHED
