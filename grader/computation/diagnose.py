@@ -205,9 +205,21 @@ def kind_cause(e: Node, f: Node) -> Cause:
                  f"use {book} here, as the book does.", f"此处请使用 {book}。", f"{theirs} instead of {book}")
 
 
-def missing_cause(e: Node, before: Node | None) -> Cause:
+def enclosing(node: Node | None) -> tuple:
+    return node.where[:-1] if node is not None else ()
+
+
+def missing_cause(e: Node, before: Node | None, following: Node | None = None) -> Cause:
+    """``before``/``following``: the student's operations around the place. Named after the one before when
+    it is in the same block as the one after (or there is none after); else before the one after, which is in
+    the block that lacks it (a branch of an Inception that starts with the missing layer)."""
     fam = family(e.op) or ("layer" if e.op in ("conv2d", "linear") else e.op)
-    where = f"after {where_text(before)}" if before is not None else "at the start of the network"
+    if before is not None and following is not None and enclosing(before) == enclosing(e) != enclosing(following):
+        where = f"after {where_text(before)}"   # the last of its block (the book's names, where theirs agree)
+    elif following is not None and (before is None or enclosing(before) != enclosing(following)):
+        where = f"before {where_text(following)}"
+    else:
+        where = f"after {where_text(before)}" if before is not None else "at the start of the network"
     what = layer_text(e)
     gist = {"activation": f"{LAYER_NAMES.get(e.op, e.op)} missing", "dropout": "dropout missing",
             "batch_norm": "BatchNorm missing"}.get(fam, f"{what} missing")
@@ -613,6 +625,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     extra = [j for i, j in departures if i is None]
     paired = set(pairs)
     before_each = previous_found_all(pairs, found)
+    after_each = next_found_all(pairs, found)
     edits: dict[int, tuple] = {}        # the change each generic cause's hint prescribes (``hints``)
     departed: dict[int, Node] = {}      # the operation each generic cause is about
     position = {id(node): k for k, node in enumerate(found.nodes)}
@@ -639,7 +652,7 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
             if twin is not None:
                 cause = moved_cause(e, found.nodes[twin], expected.nodes[i - 1] if i else None)
             else:
-                cause = missing_cause(e, before)
+                cause = missing_cause(e, before, after_each.get(i))
                 edits[id(cause)] = ("insert", position.get(id(before), -1), i)
         else:
             f = found.nodes[j]
@@ -700,6 +713,17 @@ def shortcut_operation(node: Node) -> bool:
     if node.op == "conv2d":
         return tuple(node.attrs.get("weight", ())[2:]) == (1, 1)
     return node.op in ("add", "relu", "batch_norm")
+
+
+def next_found_all(pairs, found: Trace) -> dict[int, Node | None]:
+    """For each of the book's operations in ``pairs``, the student's operation aligned first after it."""
+    after, result = None, {}
+    for a, b in reversed(pairs):
+        if a is not None:
+            result.setdefault(a, after)
+        if b is not None:
+            after = found.nodes[b]
+    return result
 
 
 def previous_found_all(pairs, found: Trace) -> dict[int, Node | None]:

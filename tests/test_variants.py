@@ -1,0 +1,58 @@
+"""Variants of the book's networks from operators (``tests/corpus/variants.py``): a sample in the suite.
+
+The whole set (1,261 single-defect variants and 739 rewrites across the eight
+networks the generator reaches) runs in ``python -m benchmarks.variants``;
+here, every 25th defect is diagnosed in this process, and a few of each kind
+are graded. A defect must be named at its place (at least 95 % of them) and
+cost at most one share; a rewrite computes the book's function and keeps
+every point.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grader.checking.points import CAUSE_SHARE, design_points
+from grader.grade import grade_submission
+from tests.corpus.variants import all_variants, at_its_place, diagnosed
+
+VARIANTS = all_variants()
+DEFECTS = [v for v in VARIANTS if not v.equivalent]
+REWRITES = [v for v in VARIANTS if v.equivalent]
+
+
+def test_the_generator_makes_enough_variants():
+    assert len(DEFECTS) >= 500 and len(REWRITES) >= 100
+
+
+def test_a_sample_of_defects_is_named_at_its_place():
+    sample = DEFECTS[::25]
+    missed = []
+    for variant in sample:
+        _, _, diagnosis = diagnosed(variant)
+        if diagnosis.first is None or not at_its_place(variant, diagnosis.first.where):
+            missed.append((variant.id, diagnosis.first.where if diagnosis.first else None))
+    assert len(missed) <= 0.05 * len(sample), missed
+
+
+GRADED_REWRITES = ["rewrite: ZeroPad2d", "rewrite: sum over a count", "rewrite: dropout and relu commuted",
+                   "rewrite: functional", "rewrite: wrapped"]
+
+
+@pytest.mark.parametrize("operator", GRADED_REWRITES)
+def test_a_rewrite_keeps_every_point(operator, tmp_path):
+    variant = next(v for v in REWRITES if v.operator == operator)
+    (tmp_path / f"{variant.module}.py").write_text(variant.source())
+    report = grade_submission(tmp_path, (variant.module,), train=False)
+    assert report.score == report.max_score, (variant.id, report.text("en"))
+
+
+GRADED_DEFECTS = ["kernel", "delete", "activation nn.Sigmoid()", "pool kind"]
+
+
+@pytest.mark.parametrize("operator", GRADED_DEFECTS)
+def test_a_defect_costs_at_most_one_share(operator, tmp_path):
+    variant = next(v for v in DEFECTS if v.operator == operator and v.module in ("lenet", "alexnet", "nin"))
+    (tmp_path / f"{variant.module}.py").write_text(variant.source())
+    report = grade_submission(tmp_path, (variant.module,), train=False)
+    lost = report.max_score - report.score
+    assert 0 < lost <= CAUSE_SHARE * design_points(variant.module) + 1e-9, (variant.id, report.text("en"))
