@@ -67,7 +67,8 @@ LAYER_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm"
                "sigmoid": "Sigmoid", "tanh": "Tanh", "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d",
                "global_avg_pool": "global average pooling", "dropout": "Dropout", "cat": "torch.cat",
                "add": "the addition (+)", "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
-               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "dropout2d": "Dropout2d", "dropout1d": "Dropout1d",
+               "adaptive_max_pool2d": "AdaptiveMaxPool2d", "dropout2d": "Dropout2d",
+               "local_response_norm": "LocalResponseNorm", "dropout1d": "Dropout1d",
                "dropout3d": "Dropout3d", "detach": ".detach() (or .data)", "mul": "a multiplication",
                "scratch_batch_norm": "BatchNorm (the one you write from scratch)"}
 

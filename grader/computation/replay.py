@@ -41,7 +41,8 @@ ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "ge
                "mish": F.mish, "leaky_relu": F.leaky_relu}
 BINARY = {"add": torch.add, "mul": torch.mul, "sub": torch.sub}
 DROPOUTS = {"dropout": F.dropout, "dropout1d": F.dropout1d, "dropout2d": F.dropout2d, "dropout3d": F.dropout3d}
-KNOWN = {"conv2d", "linear", "batch_norm", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+NORMALIZERS = {"local_response_norm"}        # outside the chapter, but a student may add one: run as recorded
+KNOWN = {"conv2d", "linear", "batch_norm", *NORMALIZERS, "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
          "adaptive_max_pool2d", "global_avg_pool", "cat", *DROPOUTS, "detach", "clamp",
          "reshape", "transpose", "permute", *ACTIVATIONS, *BINARY}
 LAYERS = {"conv2d", "linear", "batch_norm", "scratch_batch_norm"}
@@ -148,6 +149,8 @@ class Replay(nn.Module):
         if op in LAYERS and type(node.get("layer")) is not int:
             raise NotReplayable(f"{where(node)}'s {op} has no layer of its own (weights made inside forward?)")
         extra = set(node.get("attrs", {})) - {"inplace"}
+        if op in NORMALIZERS and not all(isinstance(v, (int, float)) for v in node.get("attrs", {}).values()):
+            raise NotReplayable(f"{where(node)}'s {op} with arguments {sorted(extra)}")
         if (op in ACTIVATIONS or op in BINARY) and extra:
             raise NotReplayable(f"{where(node)}'s {op} with arguments {sorted(extra)}")
         arity = {"cat": None, **{name: 2 for name in BINARY}}.get(op, 1)
@@ -218,6 +221,10 @@ class Replay(nn.Module):
             return pool(x, size)
         if op in DROPOUTS:
             return DROPOUTS[op](x, float(attrs["p"]), bool(attrs["training"]))
+        if op == "local_response_norm":
+            size, alpha, beta, k = (attrs.get(f"arg{i}", attrs.get(name, default)) for i, (name, default) in
+                                    enumerate((("size", 5), ("alpha", 1e-4), ("beta", 0.75), ("k", 1.0)), start=1))
+            return F.local_response_norm(x, int(size), float(alpha), float(beta), float(k))
         if op == "detach":
             return x.detach()
         if op == "reshape":
