@@ -83,7 +83,7 @@ def main(argv=None) -> int:
                 report = grade_submission(folder, (variant.module,), train=False)
                 lost = report.max_score - report.score
                 share = CAUSE_SHARE * design_points(variant.module)
-                good = (0 < lost <= share + 1e-9) if kind == "defects" else lost == 0
+                good = (0 < lost <= share + 1e-6) if kind == "defects" else lost == 0
                 graded[kind].append({"id": variant.id, "lost": round(lost, 4), "share": share, "good": good})
             bad = [g for g in graded[kind] if not g["good"]]
             rule = "lose points, at most one share" if kind == "defects" else "keep every point"

@@ -504,9 +504,13 @@ def raised_reading(expected: Trace, found: Trace, pairs, departures, expected_da
     earlier = [(a, b) for a, b in departures if b != j_failed and (b is None or b <= j_last)
                and (a is None or a <= i_last)]
     raised = raised_input_cause(expected, found, i_last, j_last, expected_data, found_data)
-    if earlier and not agreed(expected, found, i_last, j_last):
-        raised = None       # what it received follows from the earlier departures
+    if earlier and not all(same_shape(expected.nodes[a], found.nodes[b]) for a, b in matched):
+        raised = None       # what it received follows from the earlier departures, which changed a shape
     return earlier, raised
+
+
+def same_shape(e: Node, f: Node) -> bool:
+    return e.shape is None or f.shape is None or list(e.shape[1:]) == list(f.shape[1:])
 
 
 def agreed(expected: Trace, found: Trace, i_last: int, j_last: int) -> bool:
@@ -573,7 +577,7 @@ def raised_input_cause(expected: Trace, found: Trace, i_last: int, j_last: int, 
         before = found.nodes[j_last] if j_last >= 0 else None
         # the hint holds when both passes agree up to there: the skipped operations alone make the input
         verified = agreed(expected, found, i_last, j_last)
-        base = missing_cause(expected.nodes[i_last + 1], before)
+        base = missing_cause(expected.nodes[i_last + 1], before, found.nodes[j_last + 1])
         return Cause(base.key, base.where, f"{base.english} So {receives[0]}.",
                      f"{base.chinese}因此{receives[1]}。", base.hint if verified else "",
                      base.hint_zh if verified else "", base.gist)

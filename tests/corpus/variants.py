@@ -91,10 +91,15 @@ class Variant:
 
     def source(self) -> str:
         """The variant as a submission file: the reference, then its network builder rebound."""
-        builder = NETWORKS[self.module].call.split("(")[0]
+        call = NETWORKS[self.module].call
+        builder = call.split("(")[0]
+        book_arguments = "(lambda *a, **k: (a, k))" + call[len(builder):]      # the book's own call's arguments
         return ((ROOT / "solutions" / f"{self.module}.py").read_text() + "\n" + PRELUDE + HELPERS +
                 f"\n\n_book_{builder} = {builder}\n\n\ndef {builder}(*args, **kwargs):\n"
-                f"    return _replace(_book_{builder}(*args, **kwargs), {self.path!r}, {self.make})\n")
+                f"    net = _book_{builder}(*args, **kwargs)\n"
+                f"    if (args, kwargs) != {book_arguments}:      # other arguments: the book's network, unchanged\n"
+                f"        return net\n"
+                f"    return _replace(net, {self.path!r}, {self.make})\n")
 
 
 _SOLUTIONS: dict[str, dict] = {}
@@ -153,7 +158,8 @@ def defects(layer: nn.Module) -> list[tuple[str, str]]:
     elif type(layer) in ACTIVATIONS:
         made += [(f"activation {name}", f"lambda old: {name}") for kind, name in ACTIVATIONS.items()
                  if kind is not type(layer)]
-        made.append(("duplicate", "lambda old: nn.Sequential(old, copy.deepcopy(old))"))
+        if not isinstance(layer, nn.ReLU):       # relu(relu(x)) is relu(x): a rewrite, not a defect
+            made.append(("duplicate", "lambda old: nn.Sequential(old, copy.deepcopy(old))"))
     elif isinstance(layer, nn.Dropout):
         made.append(("dropout rate", "lambda old: nn.Dropout(0.2)"))
     elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -180,6 +186,8 @@ def rewrites(layer: nn.Module) -> list[tuple[str, str]]:
         made.append(("rewrite: sum over a count", f"lambda old: SumPool({k}, {s})"))
     if isinstance(layer, nn.Dropout):
         made.append(("rewrite: no-op dropout after", "lambda old: nn.Sequential(old, nn.Dropout(0.0))"))
+    if isinstance(layer, nn.ReLU):
+        made.append(("rewrite: relu twice", "lambda old: nn.Sequential(old, nn.ReLU())"))
     return made
 
 
