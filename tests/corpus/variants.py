@@ -191,9 +191,25 @@ def rewrites(layer: nn.Module) -> list[tuple[str, str]]:
     return made
 
 
+def pointwise_linear(layer: nn.Module) -> bool:
+    return isinstance(layer, nn.Conv2d) and layer.kernel_size == (1, 1) and layer.stride == (1, 1) \
+        and layer.padding == (0, 0)
+
+
+def commute(first: nn.Module, second: nn.Module) -> bool:
+    """Two layers whose order does not change the function: a ReLU and a Dropout (a positive scale) or a
+    MaxPool2d (both monotonic); a 1x1 convolution and an average pooling without padding (both linear, one
+    across channels, the other across pixels)."""
+    kinds = {type(first), type(second)}
+    if kinds in ({nn.ReLU, nn.Dropout}, {nn.ReLU, nn.MaxPool2d}):
+        return True
+    pool = first if isinstance(first, nn.AvgPool2d) else second if isinstance(second, nn.AvgPool2d) else None
+    conv = first if pointwise_linear(first) else second if pointwise_linear(second) else None
+    return pool is not None and conv is not None and pool.padding in (0, (0, 0))
+
+
 def swaps(module: str, net: nn.Module) -> list[Variant]:
-    """Two neighbours of a Sequential swapped (two layers of different kinds). Dropout and ReLU commuted is a
-    rewrite: dropout scales by a positive number, which a ReLU lets through."""
+    """Two neighbours of a Sequential swapped (two layers of different kinds); when they commute, a rewrite."""
     found = []
     for name, block in net.named_modules():
         if not isinstance(block, nn.Sequential):
@@ -202,8 +218,8 @@ def swaps(module: str, net: nn.Module) -> list[Variant]:
         for i, (first, second) in enumerate(zip(children, children[1:])):
             if type(first) is type(second) or not (defects(first) and defects(second)):
                 continue
-            commuting = {type(first), type(second)} == {nn.ReLU, nn.Dropout}
-            found.append(Variant(module, name, "rewrite: dropout and relu commuted" if commuting else f"swap {i}",
+            commuting = commute(first, second)
+            found.append(Variant(module, name, "rewrite: relu commuted" if commuting else f"swap {i}",
                                  f"lambda old: _swapped(old, {i})", equivalent=commuting))
     return found
 
