@@ -94,6 +94,8 @@ def avg_pool_attrs(args, kwargs):
              "divisor": get(args, kwargs, 6, "divisor_override", None)}
     if padding != (0, 0):   # only then does counting the padding change anything
         attrs["count_include_pad"] = bool(get(args, kwargs, 5, "count_include_pad", True))
+    elif attrs["divisor"] is not None and attrs["divisor"] == kernel[0] * kernel[1]:
+        attrs["divisor"] = None     # a sum over the window's count: without padding, every window's count
     return attrs
 
 
