@@ -13,11 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from grader.computation.diagnose import diagnose
-from grader.computation.record import record
 from grader.spec import NETWORKS
+from tests.corpus.variants import book_graph, graph_of_source, recorded_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,22 +33,13 @@ VARIANTS = {
 }
 
 
-def graph(source: str, module: str) -> dict:
-    namespace: dict = {}
-    exec(compile(source, f"{module}.py", "exec"), namespace)
-    with torch.device("meta"):
-        net = eval(NETWORKS[module].call, namespace).train()
-    return record(net, torch.empty([2, *NETWORKS[module].input_shape[1:]], device="meta"))
-
-
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_no_hint_that_would_break_another_place(variant):
     module, book_line, student_line, forbidden = VARIANTS[variant]
     source = (ROOT / "solutions" / f"{module}.py").read_text()
     assert book_line in source, book_line
-    shape = [2, *NETWORKS[module].input_shape[1:]]
-    diagnosis = diagnose(graph(source, module), graph(source.replace(book_line, student_line), module), shape,
-                         NETWORKS[module].call)
+    diagnosis = diagnose(book_graph(module), graph_of_source(source.replace(book_line, student_line), module),
+                         recorded_shape(module), NETWORKS[module].call)
     assert diagnosis.causes, variant
     hints = [cause.hint for cause in diagnosis.causes[:2]]
     assert not any(word in hint for hint in hints for word in forbidden), (variant, hints)

@@ -1,25 +1,23 @@
 """A forward pass that raises is diagnosed where it departed from the book, not where it broke (issue 26).
 
-The generator: every network of the book with one layer of one ``nn.Sequential``
-taken out, wherever that makes the forward pass raise (67 variants: a Linear
-fed an unflattened or unpooled image, a BatchNorm fed the wrong channels, ...).
-The first cause must name the layer taken out, and no hint may tell the
-student to remove anything. Recorded in this process on the meta device, as
-the grader's children record (no sandbox: the code is the kit's own).
+The variants: every network of the book with one layer deleted (the generator's
+``delete`` operator, ``tests/corpus/variants.py``), wherever that makes the
+forward pass raise (a Linear fed an unflattened or unpooled image, a BatchNorm
+fed the wrong channels, ...). The first cause must name the layer taken out,
+and no hint may tell the student to remove anything. Recorded in this process
+on the meta device, as the grader's children record (no sandbox: the code is
+the kit's own).
 """
 from __future__ import annotations
 
-import functools
-import importlib.util
 from pathlib import Path
 
 import pytest
-import torch
 from torch import nn
 
 from grader.computation.diagnose import diagnose
-from grader.computation.record import record
 from grader.spec import MODULES, NETWORKS
+from tests.corpus.variants import all_variants, book, book_graph, graph_of, graph_of_source, recorded_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {nn.Flatten: "Flatten", nn.AdaptiveAvgPool2d: "global average pooling", nn.AvgPool2d: "AvgPool2d",
@@ -27,61 +25,31 @@ NAMES = {nn.Flatten: "Flatten", nn.AdaptiveAvgPool2d: "global average pooling", 
          nn.BatchNorm1d: "BatchNorm", nn.ReLU: "ReLU", nn.Sigmoid: "Sigmoid", nn.Dropout: "Dropout"}
 
 
-@functools.cache
-def solution(module: str):
-    spec = importlib.util.spec_from_file_location(f"book_{module}", ROOT / "solutions" / f"{module}.py")
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
-def build(module: str) -> nn.Module:
-    with torch.device("meta"):
-        net = eval(NETWORKS[module].call, vars(solution(module)))
-    return net.train()
-
-
-@functools.cache
-def book_graph(module: str) -> dict:
-    return graph(build(module), module)
-
-
-def graph(net: nn.Module, module: str) -> dict:
-    return record(net, torch.empty([2, *NETWORKS[module].input_shape[1:]], device="meta"))
-
-
-def without_one_layer(module: str):
-    """(where, the class taken out, the graph of the network without it) for each removal that raises."""
-    book = build(module)
-    for name, block in book.named_modules():
-        if not isinstance(block, nn.Sequential):
+def deletions_that_raise():
+    """(variant, the class deleted, the variant's graph) for each deletion after which the pass raises."""
+    for variant in all_variants():
+        if variant.operator != "delete":
             continue
-        for k, layer in enumerate(block):
-            if type(layer) not in NAMES:
-                continue
-            net = build(module)
-            holder = net.get_submodule(name) if name else net
-            del holder._modules[list(holder._modules)[k]]
-            found = graph(net, module)
-            if found["error"] is not None:
-                yield f"{name or 'net'}[{k}]", type(layer), found
+        deleted = type(book(variant.module).get_submodule(variant.path))
+        found = graph_of(variant.build(), variant.module)
+        if found["error"] is not None and deleted in NAMES:
+            yield variant, deleted, found
 
 
-CASES = [(module, where, cls, found) for module in (*MODULES, "densenet")
-         for where, cls, found in without_one_layer(module)]
+CASES = list(deletions_that_raise())
 
 
 def test_the_generator_makes_the_variants():
-    assert len(CASES) >= 60 and {module for module, *_ in CASES} >= set(MODULES)
+    assert len(CASES) >= 60 and {variant.module for variant, *_ in CASES} >= set(MODULES)
 
 
-@pytest.mark.parametrize("module, where, cls, found", CASES, ids=[f"{m}-{w}" for m, w, _, _ in CASES])
-def test_a_layer_left_out_is_named_where_the_pass_departs(module, where, cls, found):
-    shape = [2, *NETWORKS[module].input_shape[1:]]
-    first = diagnose(book_graph(module), found, shape, NETWORKS[module].call).first
+@pytest.mark.parametrize("variant, deleted, found", CASES, ids=[v.id for v, _, _ in CASES])
+def test_a_layer_left_out_is_named_where_the_pass_departs(variant, deleted, found):
+    first = diagnose(book_graph(variant.module), found, recorded_shape(variant.module),
+                     NETWORKS[variant.module].call).first
     assert first is not None
     text = f"{first.english} {first.hint}"
-    assert NAMES[cls].lower() in text.lower(), text
+    assert NAMES[deleted].lower() in text.lower(), text
     assert "raised" not in first.english and "remove" not in first.hint, text
 
 
@@ -91,12 +59,7 @@ def test_a_block_built_for_the_channels_it_had_before_says_so():
     source = (ROOT / "solutions" / "densenet.py").read_text()
     mutated = source.replace("        num_channels += num_convs * growth_rate\n", "")
     assert mutated != source
-    namespace: dict = {}
-    exec(compile(mutated, "densenet.py", "exec"), namespace)
-    with torch.device("meta"):
-        net = eval(NETWORKS["densenet"].call, namespace).train()
-    shape = [2, *NETWORKS["densenet"].input_shape[1:]]
-    first = diagnose(book_graph("densenet"), graph(net, "densenet"), shape).first
+    first = diagnose(book_graph("densenet"), graph_of_source(mutated, "densenet"), recorded_shape("densenet")).first
     assert first.key == ("channels", "not carried") and "is built for 64 input channels but receives 192" in first.english
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import threads
+from ..sandbox.processes import descendants
 from .options import Options
 
 MAX_JOBS = 16                          # parallel grading processes, at most (each also needs memory)
@@ -54,25 +55,6 @@ def worker(connection, options: Options) -> None:
                 observer.close()
             except Exception:
                 pass
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (its sandboxes and the helpers that fork them), by parent pid."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as status:
-                    fields = status.read().rsplit(b")", 1)[1].split()
-                children.setdefault(int(fields[1]), []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def kill_tree(pid: int) -> None:

@@ -559,7 +559,20 @@ def raised_input_cause(expected: Trace, found: Trace, i_last: int, j_last: int, 
     if not theirs or not book:
         return None
     what = layer_text(f)
-    if list(theirs[1:]) == list(book[1:]):      # the same input as the book's: the layer is built for another
+    same_input = list(theirs[1:]) == list(book[1:])
+    receives = (f"your {what} receives {shape_words(theirs)}; the book's receives {shape_words(book)}",
+                f"你的 {what} 收到的输入形状为 {shape_words(theirs)}，书中为 {shape_words(book)}")
+    if i > i_last + 1:          # the book's operations between the last agreement and this one never ran
+        before = found.nodes[j_last] if j_last >= 0 else None
+        # the hint holds when both passes agree up to there: the skipped operations alone make the input
+        verified = agreed(expected, found, i_last, j_last)
+        base = missing_cause(expected.nodes[i_last + 1], before, found.nodes[j_last + 1])
+        # (an addition's first input may agree while the one that lacks the operation does not)
+        english = base.english if same_input else f"{base.english} So {receives[0]}."
+        chinese = base.chinese if same_input else f"{base.chinese}因此{receives[1]}。"
+        return Cause(base.key, base.where, english, chinese, base.hint if verified else "",
+                     base.hint_zh if verified else "", base.gist)
+    if same_input:              # the same input as the book's: the layer is built for another
         built = built_for(f)
         if built is not None and len(theirs) > 1 and built != given_to(f, theirs):
             unit = "features" if f.op == "linear" else "input channels"
@@ -571,16 +584,6 @@ def raised_input_cause(expected: Trace, found: Trace, i_last: int, j_last: int, 
                          "前面的层改变通道数后，传给这一层的通道数没有更新。",
                          gist="channel count not carried over")
         return None
-    receives = (f"your {what} receives {shape_words(theirs)}; the book's receives {shape_words(book)}",
-                f"你的 {what} 收到的输入形状为 {shape_words(theirs)}，书中为 {shape_words(book)}")
-    if i > i_last + 1:          # the book's operations between the last agreement and this one never ran
-        before = found.nodes[j_last] if j_last >= 0 else None
-        # the hint holds when both passes agree up to there: the skipped operations alone make the input
-        verified = agreed(expected, found, i_last, j_last)
-        base = missing_cause(expected.nodes[i_last + 1], before, found.nodes[j_last + 1])
-        return Cause(base.key, base.where, f"{base.english} So {receives[0]}.",
-                     f"{base.chinese}因此{receives[1]}。", base.hint if verified else "",
-                     base.hint_zh if verified else "", base.gist)
     if len(theirs) != len(book) and prod(theirs[1:]) == prod(book[1:]) and len(book) == 2:
         return Cause(("missing", "flatten"), where_text(f),
                      f"{receives[0]}: the book flattens each image before this layer.",

@@ -282,23 +282,35 @@ def at_its_place(variant: Variant, where: str) -> bool:
     return k >= len(changed) - 1
 
 
+def recorded_shape(module: str) -> list[int]:
+    return [2, *NETWORKS[module].input_shape[1:]]
+
+
+def graph_of(net: nn.Module, module: str) -> dict:
+    """What ``net`` computes in training mode, recorded on the meta device as the grader's children record."""
+    from grader.computation.record import record
+    return record(net.train(), torch.empty(recorded_shape(module), device="meta"))
+
+
+def graph_of_source(source: str, module: str) -> dict:
+    """The graph of the network a module's source builds (the kit's own code: run in this process)."""
+    namespace: dict = {}
+    exec(compile(source, f"{module}.py", "exec"), namespace)
+    with torch.device("meta"):
+        return graph_of(eval(NETWORKS[module].call, namespace), module)
+
+
 def diagnosed(variant: Variant):
     """(the book's graph, the variant's graph, the diagnosis) recorded on the meta device here."""
     from grader.computation.diagnose import diagnose
-    from grader.computation.record import record
-    spec = NETWORKS[variant.module]
-    shape = [2, *spec.input_shape[1:]]
-    expected = book_graph(variant.module)
-    found = record(variant.build().train(), torch.empty(shape, device="meta"))
-    return expected, found, diagnose(expected, found, shape, spec.call)
+    expected, found = book_graph(variant.module), graph_of(variant.build(), variant.module)
+    return expected, found, diagnose(expected, found, recorded_shape(variant.module), NETWORKS[variant.module].call)
 
 
 _BOOK_GRAPHS: dict[str, dict] = {}
 
 
 def book_graph(module: str) -> dict:
-    from grader.computation.record import record
     if module not in _BOOK_GRAPHS:
-        shape = [2, *NETWORKS[module].input_shape[1:]]
-        _BOOK_GRAPHS[module] = record(book(module).train(), torch.empty(shape, device="meta"))
+        _BOOK_GRAPHS[module] = graph_of(book(module), module)
     return _BOOK_GRAPHS[module]
