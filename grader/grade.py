@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import recipes, reference_cache, threads
 from .escaping import inert
-from .report import localise
+from .report import pad
+from .text import Text
 from .checking.observer import Measurer, Observer, replayable
 from .checking.outcome import GraderBroken, Result
 from .options import DEFAULT_TRAIN_TIMEOUT, TRAIN_PACE_FACTOR, max_train_seconds
@@ -66,18 +67,20 @@ class GradeReport:
         the device does not run: 0 of 0) is not a test there, where it would show as a pass; the summary
         names it."""
         left_out = [r for r in self.results if not r.counted]
-        summary = f"Score {self.score:g} / {self.max_score:g}."
-        if left_out:
-            summary += (" Not run on this grading machine, so not part of the total: "
-                        + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".")
+        summary = Text.say(f"Score {self.score:g} / {self.max_score:g}.", f"得分 {self.score:g} / {self.max_score:g}。")
+        if left_out:           # its own line: the first is the score, which Gradescope may replace
+            summary += Text.say("Not run on this grading machine, so not part of the total: "
+                                + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".",
+                                "以下检查未在这台评分机器上运行，不计入总分："
+                                + "；".join(f"{r.module} {r.kind_name('zh')}" for r in left_out) + "。")
         return {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
-                "execution_time": round(self.execution_time, 2), "output": summary,
+                "execution_time": round(self.execution_time, 2), "output": summary.show(lang),
                 "tests": [r.gradescope(lang) for r in self.results if r.counted]}
 
     def text(self, lang: str = "en") -> str:
         """The console report: ``lang`` is ``en``, ``zh`` or ``both``."""
         zh = lang == "zh"
-        lines = [f"{'评分' if zh else 'Grading'} {inert(self.submission)}"]
+        lines = [f"{'评分：' if zh else 'Grading '}{inert(self.submission)}"]
         for module, results in self.by_module().items():
             spec = NETWORKS[module]
             got, total = sum(r.score for r in results), sum(r.max_score for r in results)
@@ -85,14 +88,15 @@ class GradeReport:
             previous = None
             for r in results:
                 mark = "same" if r.same_as else {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[r.status]
-                lines.append(f"  [{mark}] {r.kind:<9} {inert(r.name)}  ({r.score:g}/{r.max_score:g})")
+                lines.append(f"  [{mark}] {pad(r.kind_name(lang), 9)} {inert(r.title(lang))}  "
+                             f"({r.score:g}/{r.max_score:g})")
                 if r.output and (r.status != "passed" or r.same_as or r.kind == "shapes"):
                     if r.output == previous:
                         lines.append("         " + ("（同上）" if zh else "(same as above)"))
                     else:
                         # the output's lines, always indented: none can pass for a line of the report's own
                         lines += ["         " + inert(line, lines=True)
-                                  for line in localise(r.output, lang).split("\n")]
+                                  for line in r.output.show(lang).split("\n")]
                     previous = r.output
         lines.append(f"\n{'总分' if zh else 'Total'}: {self.score:g} / {self.max_score:g}"
                      f"   ({self.execution_time:.1f} s)")
@@ -245,10 +249,11 @@ def maximum(modules, train: bool, device: str) -> float:
 
 def skipped_training(module: str, checks, device: str, reason: str) -> list[Result]:
     """Training checks the device does not run: reported, and out of the maximum (0 of 0)."""
-    return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped", f"skipped on {device}: {reason}") for c in checks]
+    said = Text.say(f"skipped on {device}: {reason}", f"未在 {device} 上运行：此设备不做这项训练检查。")
+    return [Result(module, c.kind, c.name, 0.0, 0.0, "skipped", said, name_zh=c.name_zh) for c in checks]
 
 
-def not_graded(module: str, train: bool, device: str, message: str, crashed: bool = True) -> list[Result]:
+def not_graded(module: str, train: bool, device: str, message: Text | str, crashed: bool = True) -> list[Result]:
     """Every check of ``module`` when its file cannot be graded at all (missing, unreadable, rejected, not
     graded): each check that counts fails with ``message``, for its points; the training checks the device
     does not run are skipped as they are for a file that is graded, so the maximum stays the same."""
@@ -261,7 +266,8 @@ def not_graded(module: str, train: bool, device: str, message: str, crashed: boo
 
 
 def fail_all(module, checks, message, crashed: bool = True) -> list[Result]:
-    return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=crashed) for c in checks]
+    return [Result(module, c.kind, c.name, c.points, 0.0, "failed", message, crashed=crashed, name_zh=c.name_zh)
+            for c in checks]
 
 
 def design_kinds(module: str) -> set[str]:
@@ -345,8 +351,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
         try:
             sandbox.request("import", f"importing {module}.py")
         except StudentError as error:
-            message = (f"importing {module}.py failed: {runner.explain_student_error(error)}\n"
-                       f"导入 {module}.py 失败。")
+            message = Text.say(f"importing {module}.py failed:", f"导入 {module}.py 失败：") \
+                + runner.explain_student_error(error)
             results = fail_all(module, checks, message)
         except SandboxError as error:
             results = fail_all(module, checks, error.message())
@@ -373,7 +379,8 @@ def grade_module(submission: Path, module: str, train: bool, limits: Limits, tra
     if printed.strip():
         for result in results:
             if result.crashed:
-                result.output += f"\n--- {module}.py printed (truncated) / 程序输出（截断）---\n{printed}"
+                result.output += Text.detail(f"--- {module}.py printed (truncated) ---",
+                                             f"--- {module}.py 的输出（截断）---") + Text.plain(printed)
     return results, printed
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -40,7 +39,7 @@ import zipfile
 from pathlib import Path
 
 from . import escaping
-from .report import has_chinese
+from .text import LANGS, Text
 from .spec import MODULES, NETWORKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,53 +59,40 @@ class PackageError(Exception):
 
 # -- what students may see ------------------------------------------------------------------
 
-def brief(output: str) -> str:
-    """A message as a hidden check's brief feedback: its headline (the first line, and the first line in
-    Chinese), where the student's own code raised (``at FILE line N``) and what the student's code
-    printed. Nothing else: no expected / found / hint details, no "also" or "the mistake" lines, no
-    line that names what the book's network has there."""
-    kept, printed, english, chinese = [], False, False, False
-    for line in output.splitlines():
-        if line.startswith("--- ") and "printed" in line:
-            printed = True
-        if printed or line.lstrip().startswith("at "):
-            kept.append(line)
-        elif not line.startswith(" ") and line.strip():
-            if has_chinese(line) and not chinese and " / " not in line:     # not a label "the mistake / 错误所在"
-                kept.append(line)
-                chinese = True
-            elif not has_chinese(line) and not english:
-                kept.append(line)
-                english = True
-    return "\n".join(kept)
+def printed_section(message: Text) -> Text:
+    """The part of a message that shows what the student's code printed ("--- x.py printed ..."), or nothing."""
+    for i, part in enumerate(message.parts):
+        if not part.said and part.en.startswith("--- ") and "printed" in part.en:
+            return Text(message.parts[i:])
+    return Text()
 
 
-def printed_part(output: str) -> str:
-    """The section of a message that shows what the student's code printed ("--- x.py printed ..."), or ""."""
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith("--- ") and "printed" in line:
-            return "\n".join(lines[i:])
-    return ""
+def brief(message: Text) -> Text:
+    """A message as a hidden check's brief feedback: its headline (its first sentence that is not a detail),
+    what the student's own code raised and where (``at FILE line N``), and what the student's code printed.
+    Nothing else: no expected / found / hint details, no "also" or "the mistake" parts, nothing that names
+    what the book's network has there."""
+    printed = printed_section(message)
+    own = message.parts[:len(message.parts) - len(printed.parts)]
+    kept = [next((p for p in own if p.said and not p.en.startswith(" ")), None)]
+    kept += [p for p in own if not p.said and any(line.lstrip().startswith("at ") for line in p.en.split("\n"))]
+    return Text(tuple(p for p in kept if p is not None)) + printed
 
 
-def same_mistake(test: dict) -> str:
+def same_mistake(first: str, first_zh: str, message: Text) -> Text:
     """A check that repeats a mistake charged elsewhere, briefly: which check reports it, not what it is."""
-    first = str((test.get("extra_data") or {}).get("same_as", ""))
-    text = (f"the same mistake as in '{first}', reported there.\n"
-            f"与“{first}”中的错误相同，已在那里报告。")
-    printed = printed_part(test.get("output", ""))
-    return text + ("\n" + printed if printed else "")
+    return Text.say(f"the same mistake as in '{first}', reported there.",
+                    f"与“{first_zh or first}”中的错误相同，已在那里报告。") + printed_section(message)
 
 
-def student_view(test: dict, feedback: str, visibility: str) -> dict:
-    """One Gradescope test as students may see it. The checks the visible tests also make keep
-    everything; the hidden ones keep, with ``brief``, the headline, the student's line and what the
-    student's code printed (``brief``), with ``none`` nothing but pass/fail and points. Neither keeps the
-    mistake's gist in ``extra_data`` ("padding 0 instead of 2": the book's value)."""
-    test = dict(test)
-    kind = test.get("tags", ["", ""])[1] if len(test.get("tags", [])) > 1 else ""
-    if kind in VISIBLE_KINDS:
+def student_view(result, feedback: str, visibility: str, lang: str = "both", titles: dict | None = None) -> dict:
+    """One Gradescope test (a ``Result``) as students may see it, in ``lang``. The checks the visible tests
+    also make keep everything; the hidden ones keep, with ``brief``, the headline, the student's line and
+    what the student's code printed (``brief``), with ``none`` nothing but pass/fail and points. Neither
+    keeps the mistake's gist in ``extra_data`` ("padding 0 instead of 2": the book's value). ``titles``:
+    the Chinese names of the checks, by English name (for a repeat's "the same mistake as in ...")."""
+    test = result.gradescope(lang)
+    if result.kind in VISIBLE_KINDS:
         test["visibility"] = "visible"
         return test
     test["visibility"] = visibility
@@ -114,7 +100,9 @@ def student_view(test: dict, feedback: str, visibility: str) -> dict:
         return test
     extra = dict(test.get("extra_data") or {})
     if feedback == "brief":
-        test["output"] = same_mistake(test) if extra.get("same_as") else brief(test.get("output", ""))
+        shown = same_mistake(result.same_as, (titles or {}).get(result.same_as, ""), result.output) \
+            if result.same_as else brief(result.output)
+        test["output"] = shown.show(lang)
     else:
         test["output"] = ""
     extra.pop("cause", None)
@@ -127,16 +115,16 @@ def student_view(test: dict, feedback: str, visibility: str) -> dict:
     return test
 
 
-def visible_summary(tests: list[dict], visibility: str) -> str:
+def visible_summary(tests: list[dict], visibility: str, lang: str = "both") -> str:
     """The always-visible top-level output's score line while hidden checks are not shown: only the
     visible checks' points (the others' would tell the hidden checks' result before their time)."""
     shown = [t for t in tests if t.get("visibility") == "visible"]
     got, out_of = sum(t.get("score", 0) for t in shown), sum(t.get("max_score", 0) for t in shown)
     when = {"after_due_date": "after the due date", "after_published": "when the grades are published",
             "hidden": "only to the instructor"}.get(visibility, visibility)
-    return (f"Visible checks: {round(got, 4):g} / {round(out_of, 4):g}. "
-            f"The other checks and the total are shown {when}.\n"
-            f"可见检查：{round(got, 4):g} / {round(out_of, 4):g}。其余检查和总分稍后公布。")
+    return Text.say(f"Visible checks: {round(got, 4):g} / {round(out_of, 4):g}. "
+                    f"The other checks and the total are shown {when}.",
+                    f"可见检查：{round(got, 4):g} / {round(out_of, 4):g}。其余检查和总分稍后公布。").show(lang)
 
 
 # -- the reference's observations, computed once ---------------------------------------------
@@ -249,13 +237,14 @@ def add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = Fal
 
 
 def build_package(out: Path, train: bool, modules, feedback: str, visibility: str, timeout: float,
-                  train_timeout: float, memory: int, warm: bool = True, include_data: bool = True) -> list[str]:
+                  train_timeout: float, memory: int, warm: bool = True, include_data: bool = True,
+                  lang: str = "both") -> list[str]:
     """Write the autograder zip; returns the names it holds."""
     from .sandbox import Limits
     requirements = pins(GRADING_REQUIREMENTS)
     config = {"train": train, "modules": list(modules), "hidden_feedback": feedback,
               "hidden_visibility": visibility, "timeout": timeout, "train_timeout": train_timeout,
-              "memory": memory}
+              "memory": memory, "lang": lang}
     names = []
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(out, "w") as archive:
@@ -319,6 +308,7 @@ def run_autograder(root: Path) -> int:
     train = bool(config.get("train", True))
     feedback = config.get("hidden_feedback", "brief")
     visibility = config.get("hidden_visibility", "visible")
+    lang = config.get("lang", "both") if config.get("lang", "both") in LANGS else "both"
     limits = Limits(float(config.get("timeout", 60.0)), int(config.get("memory", 3072)))
     train_limits = Limits(float(config.get("train_timeout", 300.0)), int(config.get("memory", 3072)))
     device = grade.resolve_device("auto") if train else "cpu"
@@ -339,28 +329,29 @@ def run_autograder(root: Path) -> int:
                                                 train_limits=train_limits, device=device)
                 if rejected and module not in found:
                     for result in graded.results:
-                        result.output = rejected[0] + "\n" + result.output
+                        result.output = Text.plain(rejected[0]) + result.output
                 report.results += graded.results
         except grade.GraderBroken as error:
             print(f"run_autograder: the grader could not run: {error}", file=sys.stderr)
             return 3
     report.execution_time = time.monotonic() - started
-    data = report.gradescope()
+    data = report.gradescope(lang)
     data.pop("max_score", None)          # Gradescope takes the maximum from the assignment's settings
     if notes:
         data["output"] += "\n" + "\n".join(notes)
     if feedback != "full":
-        data["output"] += ("\nChecks marked shapes/params are the ones your visible tests make; the other, "
-                           "hidden checks show " + ("only their headline, the line of your code that raised and "
-                                                    "what your code printed." if feedback == "brief"
-                                                    else "only pass or fail."))
-    data["tests"] = [student_view(t, feedback, visibility) for t in data["tests"]]
+        data["output"] += "\n" + Text.say(
+            "Checks marked shapes/params are the ones your visible tests make; the other, hidden checks show "
+            + ("only their headline, the line of your code that raised and what your code printed."
+               if feedback == "brief" else "only pass or fail."),
+            "标为 shapes/params 的检查与你的可见测试相同；其余隐藏检查只显示"
+            + ("标题、你的代码出错的那一行和你的代码的输出。" if feedback == "brief" else "通过与否。")).show(lang)
+    titles = {r.name: r.name_zh for r in report.results}
+    data["tests"] = [student_view(r, feedback, visibility, lang, titles) for r in report.results if r.counted]
     if visibility != "visible":          # the first line said "Score X / Y", hidden checks' points included
-        shown = visible_summary(data["tests"], visibility)
-        data["output"], replaced = re.subn(r"\AScore \S+ / \S+\.", lambda _: shown, data["output"])
-        if not replaced:
-            data["output"] = "\n".join([shown] + [line for line in data["output"].splitlines()
-                                                  if not line.startswith("Score ")])
+        shown = visible_summary(data["tests"], visibility, lang)
+        score_lines = 2 if lang == "both" else 1       # the score, first (``GradeReport.gradescope``)
+        data["output"] = "\n".join([shown] + data["output"].split("\n")[score_lines:])
     data["visibility"] = "visible"
     data["stdout_visibility"] = "hidden"
     data["output_format"] = "text"

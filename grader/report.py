@@ -1,16 +1,16 @@
 """Messages for students: what is wrong, where, expected vs. found, in English and Chinese."""
 from __future__ import annotations
 
-import re
 import traceback
 import unicodedata
 from pathlib import Path
 
 from .spec import LayerRow, NetworkSpec
+from .text import Part, Text
 
 
 class CheckFailure(AssertionError):
-    """A check found a mistake; its message is meant for the student as it is.
+    """A check found a mistake; its message (a ``Text``: ``text``) is meant for the student as it is.
 
     ``cause``: ``(Cause, local)`` when the grader diagnosed which mistake it is
     (see ``computation.diagnose``), so that one mistake is charged once.
@@ -18,84 +18,17 @@ class CheckFailure(AssertionError):
     network in one line (named again where points need the book's network).
     ``also``: the other mistakes of the same diagnosis (each charged once too)."""
 
-    def __init__(self, message: str = "", cause=None, difference: str = "", also=()):
-        super().__init__(message)
+    def __init__(self, message: "Text | str" = "", cause=None, difference: str = "", also=()):
+        self.text = Text.of(message)
+        super().__init__(str(self.text))
         self.cause = cause
         self.difference = difference
         self.also = tuple(also)
 
 
-def bilingual(english: str, chinese: str) -> str:
-    return f"{english}\n{chinese}"
-
-
-# -- one language of a bilingual message ---------------------------------------------------------
-#
-# Messages hold English lines and Chinese lines; details (where, tables, found vs. expected) are indented.
-# A report in one language keeps that language's lines and the details both need, and nothing of the
-# other: no Chinese in an English line, no English sentence in a Chinese report.
-
-CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
-LABEL = re.compile(r"\([^()]*\)|\s/\s*\S*")         # "(书中)", "(error / 出错)", "the mistake / 错误所在："
-PROSE = re.compile(r"\b[a-z]{2,}\b[ ,;']+\b[a-z]{2,}\b[ ,;']+\b[a-z]{2,}\b")      # three English words
-ERROR = re.compile(r"\b[A-Z]\w*(Error|Exception)\b")
-LABELS_ZH = {"where:": "位置：", "expected:": "书中：", "found:": "你的：", "found (yours):": "你的：",
-             "also:": "此外："}
-
-
-def has_chinese(text: str) -> bool:
-    return bool(CJK.search(text))
-
-
-def chinese_outside_labels(line: str) -> bool:
-    return has_chinese(LABEL.sub("", line))
-
-
-def chinese_line(line: str) -> str | None:
-    """A line as a Chinese report shows it, or None when it is English only (its Chinese is elsewhere)."""
-    body = line.lstrip()
-    indent = line[:len(line) - len(body)]
-    if has_chinese(body):
-        return line
-    for label, chinese in LABELS_ZH.items():
-        if body.startswith(label):
-            rest = body[len(label):]
-            return None if PROSE.search(rest) and label != "where:" else indent + chinese + rest
-    if body.startswith("hint:") or (PROSE.search(body) and not ERROR.search(body)):
-        return None
-    return line
-
-
-def english_label(match: re.Match) -> str:
-    """A bilingual label as an English report shows it."""
-    text = match.group(0)
-    if not has_chinese(text):
-        return text
-    if text.startswith("("):           # a cell of a table, "(书中)", "(error / 出错)": as wide as it was
-        english = text[1:-1].split(" / ")[0].strip()
-        shown = f"({english})" if english and not has_chinese(english) else ""
-        return shown + " " * (display_width(text) - display_width(shown))
-    return ":" if text.rstrip().endswith(("：", ":")) else ""       # a line's label, "the mistake / 错误所在："
-
-
-def english_line(line: str) -> str | None:
-    """A line as an English report shows it (its bilingual labels in English), or None when it is Chinese."""
-    if not has_chinese(line):
-        return line
-    if chinese_outside_labels(line):
-        return None
-    return LABEL.sub(english_label, line).rstrip()
-
-
-def localise(message: str, lang: str) -> str:
-    """``message`` in ``lang`` (``en``, ``zh`` or ``both``). A message with no line of the other language is
-    kept whole (a PyTorch error, a table)."""
-    lines = message.splitlines()
-    if lang == "en":
-        return "\n".join(e for e in (english_line(l) for l in lines) if e is not None)
-    if lang == "zh" and any(chinese_outside_labels(l) for l in lines):
-        return "\n".join(c for c in (chinese_line(l) for l in lines) if c is not None)
-    return message
+def bilingual(english: str, chinese: str) -> Text:
+    """A sentence in both languages (``text.Text.say``); the report shows the one asked for."""
+    return Text.say(english, chinese)
 
 
 def shape_text(shape) -> str:
@@ -126,22 +59,34 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
-def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = "", marked: int | None = None) -> str:
-    """Two columns, expected and found, with ``marked`` (by default the first differing row) marked ``>>``."""
+TABLE_HEADS = {"en": ("expected", "found"), "zh": ("书中", "你的实现")}
+TABLE_NOTES = {"error": ("(error)", "(出错)"),
+               "not sequential": ("(your network is not one nn.Sequential: no per-layer table)",
+                                  "(不是 nn.Sequential，无法逐层列出)")}
+
+
+def side_by_side(expected: list[LayerRow], found: list[LayerRow], note: str = "", marked: int | None = None) -> Text:
+    """Two columns, expected and found, with ``marked`` (by default the first differing row) marked ``>>``;
+    ``note`` (a key of ``TABLE_NOTES``) stands in the found column where the student's table ends."""
     first_diff = marked if marked is not None else first_difference(expected, found)
     if first_diff is None:
         first_diff = len(found)
-    width = max(display_width("expected (书中)"), *(len(str(r)) for r in expected)) + 2
-    lines = [f"      #  {pad('expected (书中)', width)}found (你的实现)"]
-    for i in range(max(len(expected), len(found))):
-        e = str(expected[i]) if i < len(expected) else "-"
-        f = str(found[i]) if i < len(found) else ("-" if not note or i > len(found) else note)
-        mark = ">>" if i == first_diff else "  "
-        lines.append(f"  {mark} {i + 1:>2}  {pad(e, width)}{f}")
-    return "\n".join(lines)
+
+    def table(lang: str) -> str:
+        left, right = TABLE_HEADS[lang]
+        said = TABLE_NOTES[note][lang == "zh"] if note else ""
+        width = max(display_width(left), *(len(str(r)) for r in expected)) + 2
+        lines = [f"      #  {pad(left, width)}{right}"]
+        for i in range(max(len(expected), len(found))):
+            e = str(expected[i]) if i < len(expected) else "-"
+            f = str(found[i]) if i < len(found) else ("-" if not said or i > len(found) else said)
+            mark = ">>" if i == first_diff else "  "
+            lines.append(f"  {mark} {i + 1:>2}  {pad(e, width)}{f}")
+        return "\n".join(lines)
+    return Text.detail(table("en"), table("zh"))
 
 
-def table_failure(spec: NetworkSpec, found, row: int, error: str = "", raised_in: str | None = None) -> str:
+def table_failure(spec: NetworkSpec, found, row: int, error: str = "", raised_in: str | None = None) -> Text:
     """The book's table beside the student's, ``>>`` on ``row``: the first book row their network never computes.
 
     ``found`` is the student's top-level table (``None`` when the network is not
@@ -153,13 +98,15 @@ def table_failure(spec: NetworkSpec, found, row: int, error: str = "", raised_in
         f"differs from the book at row {row + 1}.",
         f"{spec.call}：输入 {shape_text(spec.input_shape)} 时的逐层输出形状与书中第 {row + 1} 行不一致。")
     if found is None:
-        table = side_by_side(list(spec.table), [], marked=row,
-                             note="(your network is not one nn.Sequential: no per-layer table / 不是 nn.Sequential)")
+        table = side_by_side(list(spec.table), [], marked=row, note="not sequential")
     else:
-        table = side_by_side(list(spec.table), found, marked=row, note="(error / 出错)" if error else "")
-    place = f" in {raised_in}" if raised_in else ""
-    tail = "\n" + bilingual(f"Your forward pass raised{place}: {error}", "你的前向计算出错（见上方）。") if error else ""
-    return f"{head}\n{table}{tail}"
+        table = side_by_side(list(spec.table), found, marked=row, note="error" if error else "")
+    if not error:
+        return head + table
+    said = Text.say(f"Your forward pass raised in {raised_in}:" if raised_in else "Your forward pass raised:",
+                    "你的前向计算出错：")
+    where_zh = Text((Part("", f"  ({raised_in})", said=False),)) if raised_in else Text()
+    return head + table + said + where_zh + Text.plain(f"  {error}")
 
 
 def first_difference(expected: list[LayerRow], found: list[LayerRow]) -> int | None:

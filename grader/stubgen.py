@@ -54,12 +54,19 @@ def module_notes(module: str) -> list[str]:
     return ["", *editions.book_lines(module), "", *editions.STYLE, "", *editions.STYLE_ZH]
 
 
+def not_implemented(qualname: str, module: str) -> tuple[str, str]:
+    """What a stub says when it is called, in English and in Chinese (the grader reads it back:
+    ``checking.runner.explain_student_error``)."""
+    return (f"{qualname} is not implemented yet: write it as its docstring describes, "
+            f"then run pytest exercises/test_{module}.py",
+            f"{qualname} 尚未实现：请按文档字符串的说明完成它，然后运行 pytest exercises/test_{module}.py")
+
+
 def stub_lines(qualname: str, module: str, indent: str) -> list[str]:
     """The ``raise NotImplementedError(...)`` that replaces a solution region."""
-    parts = [f"{qualname} is not implemented yet: write it as its docstring describes, ",
-             f"then run pytest exercises/test_{module}.py\\n",
-             f"{qualname} 尚未实现：请按文档字符串的说明完成它，",
-             f"然后运行 pytest exercises/test_{module}.py"]
+    english, chinese = not_implemented(qualname, module)
+    cut_en, cut_zh = english.index("then run"), chinese.index("然后运行")
+    parts = [english[:cut_en], english[cut_en:] + "\\n", chinese[:cut_zh], chinese[cut_zh:]]
     return ([f"{indent}raise NotImplementedError("]
             + [f'{indent}    "{p}"' for p in parts[:-1]] + [f'{indent}    "{parts[-1]}")'])
 

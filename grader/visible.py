@@ -14,6 +14,7 @@ from .computation.record import produced_shapes
 from .report import (CheckFailure, bilingual, describe_exception, shape_text, table_failure, wrong_output_shape,
                      wrong_parameter_count)
 from .spec import NETWORKS, RETURNS_LIST, BlockExample, NetworkSpec
+from .text import Text
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,8 @@ def load(impl_dir: Path, module: str):
     except FileNotFoundError:
         raise CheckFailure(bilingual(f"{path} is missing.", f"找不到文件 {path}。")) from None
     except Exception as error:
-        raise CheckFailure(bilingual(
-            f"importing {path.name} failed: {describe_exception(error, path)}",
-            f"导入 {path.name} 失败（见上方错误信息）。")) from None
+        raise CheckFailure(bilingual(f"importing {path.name} failed:", f"导入 {path.name} 失败：")
+                           + Text.plain("  " + describe_exception(error, path))) from None
 
 
 def run(impl_dir: Path, case: Case) -> None:
@@ -61,12 +61,11 @@ def run(impl_dir: Path, case: Case) -> None:
     except CheckFailure:
         raise
     except NotImplementedError as error:
-        raise CheckFailure(str(error)) from None
+        raise CheckFailure(str(error)) from None      # the stub's own message, in both languages
     except Exception as error:
         call = case.example.call if case.example else case.spec.call
-        raise CheckFailure(bilingual(
-            f"{call} failed: {describe_exception(error, source)}",
-            f"{call} 运行出错（见上方错误信息）。")) from None
+        raise CheckFailure(bilingual(f"{call} failed:", f"{call} 运行出错：")
+                           + Text.plain("  " + describe_exception(error, source))) from None
 
 
 def top_level_table(module, call: str, input_shape):

@@ -201,17 +201,20 @@ def test_grading_from_a_script_outside_the_repository(tmp_path):
 
 COURSE_CHECK = '''
 import pytest
-from grader.report import CheckFailure
+from grader.report import CheckFailure, bilingual
 
 @pytest.mark.kind("course")
 @pytest.mark.points(2)
 @pytest.mark.networks("lenet")
 def test_lenet_has_no_bias_in_the_last_layer(network, student):
-    """{call}: the class scores are computed without bias"""
+    """{call}: the class scores are computed without bias
+    中文：{call}：类别得分的计算不带偏置
+    """
     graph = student.graph(network.call, (2, 1, 28, 28))
     last = [n for n in graph["nodes"] if n["op"] == "linear"][-1]
     if last["attrs"]["bias"]:
-        raise CheckFailure("the last Linear of lenet() has a bias; this course asks for bias=False")
+        raise CheckFailure(bilingual("the last Linear of lenet() has a bias; this course asks for bias=False",
+                                     "lenet() 的最后一个 Linear 不应有偏置。"))
 '''
 
 
@@ -225,6 +228,8 @@ def test_a_course_adds_its_own_check_as_one_test_function(tmp_path, monkeypatch)
     assert [(r.name, r.max_score, r.status) for r in course] == [
         ("lenet(): the class scores are computed without bias", 2.0, "failed")]
     assert report.max_score == NON_TRAINING["lenet"] + 2 and report.score == NON_TRAINING["lenet"]
+    assert course[0].title("zh") == "lenet()：类别得分的计算不带偏置"
+    assert course[0].output.show("zh") == "lenet() 的最后一个 Linear 不应有偏置。"
 
 
 HAND_WRITTEN_LENET = '''import torch

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from grader import gradescope
+from grader.checking.outcome import Result
+from grader.text import Text
 
 ROOT = Path(__file__).resolve().parent.parent
 ONLY = "lenet,batch_norm"
@@ -166,23 +168,30 @@ def test_run_autograder_handles_an_uploaded_zip(package, tmp_path):
     assert all("path traversal" in t["output"] for t in data["tests"] if t["tags"][1] in ("shapes", "params"))
 
 
+HEADLINE = Text.say("lenet() on input 2x1x28x28 (train mode) computes something different from the book.",
+                    "lenet() 在输入 2x1x28x28（训练模式）下的计算与书中不同。")
+PRINTED = Text.detail("--- lenet.py printed (truncated) ---", "--- lenet.py 的输出（截断）---") \
+    + Text.plain("  my debug line")
+
+
 def test_feedback_levels():
-    message = ("lenet() on input 2x1x28x28 (train mode) computes something different from the book.\n"
-               "  where:    layer 2 (ReLU)\n  expected: #2 sigmoid()\n  found:    #2 relu()\n"
-               "  hint: compare this layer's type\nlenet() 在输入 2x1x28x28（训练模式）下的计算与书中不同\n"
-               "--- lenet.py printed (truncated) / 程序输出（截断）---\n  my debug line")
-    crash = "your code raised TypeError: bad\n    at lenet.py line 3: x = f(\n你的代码抛出了异常（见上方）。"
-    test = {"name": "lenet: x", "score": 0, "max_score": 1, "status": "failed", "output": message,
-            "tags": ["lenet", "structure"]}
-    brief = gradescope.student_view(test, "brief", "after_due_date")
+    message = (HEADLINE + Text.labelled("where", "layer 2 (ReLU)") + Text.labelled("expected", "#2 sigmoid()")
+               + Text.labelled("found", "#2 relu()")
+               + Text.say("  hint: compare this layer's type", "  提示：请对照该层的类型") + PRINTED)
+    crash = Text.say("your code raised:", "你的代码抛出了异常：") \
+        + Text.plain("  TypeError: bad\n    at lenet.py line 3: x = f(")
+    result = Result("lenet", "structure", "x", 1, 0, "failed", message)
+    brief = gradescope.student_view(result, "brief", "after_due_date")
     assert brief["visibility"] == "after_due_date"
-    assert brief["output"].splitlines() == [message.splitlines()[0], message.splitlines()[5],
-                                            message.splitlines()[6], "  my debug line"]
+    assert brief["output"] == (HEADLINE + PRINTED).show("both")
+    assert gradescope.student_view(result, "brief", "visible", "zh")["output"].splitlines() == [
+        "lenet() 在输入 2x1x28x28（训练模式）下的计算与书中不同。", "--- lenet.py 的输出（截断）---", "  my debug line"]
     assert gradescope.brief(crash) == crash
-    assert gradescope.student_view(test, "none", "visible")["output"] == ""
-    assert gradescope.student_view(test, "full", "visible")["output"] == message
-    table = dict(test, tags=["lenet", "shapes"], output="table\n  >> 2 row")
-    assert gradescope.student_view(table, "none", "hidden") == dict(table, visibility="visible")
+    assert gradescope.student_view(result, "none", "visible")["output"] == ""
+    assert gradescope.student_view(result, "full", "visible")["output"] == message.show("both")
+    assert gradescope.student_view(result, "full", "visible", "en")["output"] == message.show("en")
+    table = Result("lenet", "shapes", "x", 1, 0, "failed", "table\n  >> 2 row")
+    assert gradescope.student_view(table, "none", "hidden") == dict(table.gradescope(), visibility="visible")
 
 
 def test_validator_rejects_what_gradescope_rejects():
@@ -198,23 +207,23 @@ def test_brief_feedback_shows_no_expected_value():
     """A repeat of a mistake charged elsewhere names the check that reports it, not the mistake's gist
     (the book's value); a failure keeps its headline, the student's line and what the code printed."""
     gist = "Conv2d padding: 0 instead of 2"
-    repeat = {"name": "lenet: eval structure", "score": 1, "max_score": 1, "status": "passed",
-              "tags": ["lenet", "structure"], "extra_data": {"cause": gist, "same_as": "lenet: shapes"},
-              "output": (f"the same mistake as in 'lenet: shapes' ({gist}), reported there; one mistake costs "
-                         f"at most 2 of this network's points in all.\n与“lenet: shapes”中的错误相同（{gist}），已在那里报告。\n"
-                         "--- lenet.py printed / 程序输出 ---\n  hello")}
+    repeat = Result("lenet", "structure", "eval structure", 1, 1, "failed",
+                    Text.say(f"the same mistake as in 'shapes' ({gist}), reported there; one mistake costs "
+                             "at most 2 of this network's points in all.", "与“形状”中的错误相同，已在那里报告。")
+                    + PRINTED, cause=gist, same_as="shapes")
     for feedback in ("brief", "none"):
         shown = gradescope.student_view(repeat, feedback, "visible")
         assert "instead of" not in json.dumps(shown, ensure_ascii=False), (feedback, shown)
-    shown = gradescope.student_view(repeat, "brief", "visible")
-    assert "lenet: shapes" in shown["output"] and shown["output"].splitlines()[-1] == "  hello"
+    shown = gradescope.student_view(repeat, "brief", "visible", "zh", {"shapes": "形状表"})
+    assert "“形状表”" in shown["output"] and shown["output"].splitlines()[-1] == "  my debug line"
     assert gist in json.dumps(gradescope.student_view(repeat, "full", "visible"), ensure_ascii=False)
-    failure = ("lenet() computes something different from the book.\n  where:    layer 1\n"
-               "  expected: #1 conv2d(padding=2)\nthe mistake / 错误所在：\n  padding 0 instead of 2\n"
-               "lenet() 的计算与书中不同。\n    at lenet.py line 7: nn.Conv2d(1, 6, 5)")
-    assert gradescope.brief(failure).splitlines() == [
+    failure = (Text.say("lenet() computes something different from the book.", "lenet() 的计算与书中不同。")
+               + Text.labelled("where", "layer 1") + Text.labelled("expected", "#1 conv2d(padding=2)")
+               + Text.say("the mistake:", "错误所在：") + Text.say("  padding 0 instead of 2", "  填充为 0，应为 2")
+               + Text.plain("  RuntimeError: boom\n    at lenet.py line 7: nn.Conv2d(1, 6, 5)"))
+    assert gradescope.brief(failure).show("both").splitlines() == [
         "lenet() computes something different from the book.", "lenet() 的计算与书中不同。",
-        "    at lenet.py line 7: nn.Conv2d(1, 6, 5)"]
+        "  RuntimeError: boom", "    at lenet.py line 7: nn.Conv2d(1, 6, 5)"]
 
 
 def test_hidden_points_stay_out_of_the_visible_output(package, tmp_path):

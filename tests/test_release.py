@@ -150,7 +150,8 @@ def test_release_refuses_a_visible_helper_that_imports_a_hidden_module(tmp_path)
     with pytest.raises(release.ReleaseError, match="hidden module"):
         release.import_closure(["from grader.visible import cases\n"], package=tmp_path)
     assert release.import_closure(["from grader.visible import cases\n"]) == [
-        "build", "computation", "computation.ops", "computation.record", "report", "shapes", "spec", "visible"]
+        "build", "computation", "computation.ops", "computation.record", "report", "shapes", "spec", "text",
+        "visible"]
 
 
 def test_release_keeps_unrelated_folders(tmp_path):

@@ -24,7 +24,8 @@ def configure(parser):
                              "N = SLURM_ARRAY_TASK_COUNT, for an array 1-N or 0-(N-1) without gaps (sbatch "
                              "--array=1-8); any other array (--array=3, a rerun of one part) needs --shard")
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of each report.txt")
+    parser.add_argument("--lang", choices=("en", "zh", "both"), default="en",
+                        help="language of each report.txt and results.json (default %(default)s)")
     add_grading_options(parser)
 
 

@@ -19,6 +19,8 @@ def configure(parser):
     parser.add_argument("--hidden-visibility", choices=VISIBILITY, default="visible",
                         help="Gradescope visibility of the hidden checks (default %(default)s)")
     add_grading_options(parser, devices=("cpu",), default_device="cpu")   # Gradescope's containers have no GPU
+    parser.add_argument("--lang", choices=("en", "zh", "both"), default="both",
+                        help="language of what students see (default %(default)s)")
     parser.add_argument("--no-warm", action="store_true",
                         help="do not precompute the reference's observations (each container computes them)")
     parser.add_argument("--no-data", action="store_true",
@@ -40,7 +42,7 @@ def main(args) -> int:
     try:
         names = build_package(out, not args.no_train, modules, args.hidden_feedback, args.hidden_visibility,
                               args.timeout, args.train_timeout, args.memory, warm=not args.no_warm,
-                              include_data=not args.no_data)
+                              include_data=not args.no_data, lang=args.lang)
     except PackageError as error:
         print(f"gradescope: {error}", file=sys.stderr)
         return 2

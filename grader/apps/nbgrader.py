@@ -18,6 +18,8 @@ def configure(parser):
     # --device: where the grading machine trains; the course has training cells only for
     # the networks whose training check runs there.
     add_grading_options(parser, devices=("cpu", "cuda"), default_device="cpu")
+    parser.add_argument("--lang", choices=("en", "zh", "both"), default="both",
+                        help="language of the grade cells' messages (default %(default)s)")
 
 
 def main(args) -> int:
@@ -29,13 +31,14 @@ def main(args) -> int:
               file=sys.stderr)
         return 2
     options = {"train": not args.no_train, "device": args.device, "timeout": args.timeout,
-               "train_timeout": args.train_timeout, "memory": args.memory}
+               "train_timeout": args.train_timeout, "memory": args.memory, "lang": args.lang}
     given = [f"{Path(args.course)}", f"--assignment {args.assignment}"]
     if args.only:
         given.append(f"--only {','.join(modules)}")
     if args.no_train:
         given.append("--no-train")
-    defaults = {"device": "cpu", "timeout": Limits.timeout, "train_timeout": 300.0, "memory": Limits.memory_mb}
+    defaults = {"device": "cpu", "timeout": Limits.timeout, "train_timeout": 300.0, "memory": Limits.memory_mb,
+                "lang": "both"}
     given += [f"--{key.replace('_', '-')} {getattr(args, key):g}" if not isinstance(getattr(args, key), str)
               else f"--{key} {getattr(args, key)}" for key, value in defaults.items() if getattr(args, key) != value]
     course = Path(args.course)

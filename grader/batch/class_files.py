@@ -14,12 +14,19 @@ from collections import Counter
 from pathlib import Path
 
 from .. import escaping
-from ..report import has_chinese
 from ..spec import NETWORKS
 from .options import Options, assignment_maximum
 
-STUB_MARK = "is not implemented yet"   # the stubs' message (grader/stubgen.py)
-MISSING_MARK = "is missing from the submission"   # the sandbox's message for a missing file
+# Words of the kit's own messages, in each language a report is written in (``batch --lang``)
+STUB_MARKS = ("is not implemented yet", "尚未实现")               # the stubs' message (grader/stubgen.py)
+MISSING_MARKS = ("is missing from the submission", "提交中缺少")    # the sandbox's message for a missing file
+REJECTED_MARKS = ("was rejected:", "提交的压缩包被拒绝")            # batch's message for a refused archive
+LABELS = {"where:": "where:", "位置：": "where:", "found:": "found:", "你的：": "found:", "expected:": "expected:",
+          "书中：": "expected:"}
+
+
+def marked(text: str, marks) -> bool:
+    return any(mark in text for mark in marks)
 
 
 def load_class(out: Path, students: list[str]) -> list[tuple[str, dict, dict]]:
@@ -61,11 +68,11 @@ def write_grades(out: Path, loaded, modules, maximum: float | None = None) -> Pa
 def module_state(tests: list[dict]) -> str:
     """attempted | not started (stubs untouched) | missing | rejected."""
     outputs = [t.get("output", "") for t in tests]
-    if any("was rejected:" in o for o in outputs):
+    if any(marked(o, REJECTED_MARKS) for o in outputs):
         return "rejected"
-    if any(MISSING_MARK in o for o in outputs):
+    if any(marked(o, MISSING_MARKS) for o in outputs):
         return "missing"
-    if tests and all(t.get("status") == "failed" and STUB_MARK in t.get("output", "") for t in tests):
+    if tests and all(t.get("status") == "failed" and marked(t.get("output", ""), STUB_MARKS) for t in tests):
         return "not started"
     return "attempted"
 
@@ -74,9 +81,10 @@ def signature(output: str) -> str:
     """The gist of one failure message, the same in training and eval mode.
 
     A traced operation (``where:`` / ``found:``) is the most precise; else the row of the
-    layer table marked ``>>``; else the first English line.
+    layer table marked ``>>``; else the first line. The labels are read in either language.
     """
     lines = [" ".join(l.split()) for l in output.splitlines()]
+    lines = [next((LABELS[label] + l[len(label):] for label in LABELS if l.startswith(label)), l) for l in lines]
     where = [l[len("where:"):].strip() for l in lines if l.startswith("where:")]
     found = [l[len("found:"):].strip() for l in lines if l.startswith("found:")]
     expected = [l[len("expected:"):].strip() for l in lines if l.startswith("expected:")]
@@ -94,8 +102,7 @@ def signature(output: str) -> str:
     marked = [l for l in lines if l.startswith(">>")]
     if marked:
         return "table row " + marked[0][2:].strip()
-    english = [l for l in lines if l and not has_chinese(l)]
-    return english[0] if english else ""
+    return next((l for l in lines if l), "")
 
 
 def primary(outputs: list[str]) -> str:
@@ -145,7 +152,7 @@ def class_summary(loaded, modules, options: Options | None = None) -> dict:
             failed_outputs, causes = [], []
             charged: Counter = Counter()    # cause ("": none diagnosed) -> points its checks lost
             for test in tests:
-                if test.get("status") == "failed" and STUB_MARK not in test.get("output", ""):
+                if test.get("status") == "failed" and not marked(test.get("output", ""), STUB_MARKS):
                     extra = test.get("extra_data") or {}
                     if extra.get("cause") and extra["cause"] not in causes:
                         causes.append(extra["cause"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import escaping
 from ..progress import progress_bar
+from ..text import Text
 from .class_files import write_class_files
 from .options import Options, assignment_maximum
 from .pool import Pool, parallelism
@@ -31,7 +32,7 @@ def already_graded(folder: Path, student: Student, options: Options) -> bool:
             and meta.get("status") in ("ok", "rejected"))
 
 
-def failed_results(module: str, options: Options, message: str) -> list[dict]:
+def failed_results(module: str, options: Options, message: Text) -> list[dict]:
     """Every check of ``module`` failed with ``message`` (for a refused archive or a file not graded): the
     same checks, for the same maximum, as a graded file (``grade.not_graded``)."""
     from .. import grade
@@ -44,11 +45,13 @@ def write_student(out: Path, student: Student, results: list[dict], seconds: flo
     from .. import grade
     report = grade.GradeReport(student.id, [grade.Result(**r) for r in results], execution_time=seconds,
                                maximum=assignment_maximum(options))
-    data = report.gradescope()
-    notes = [n for n in (student.rejected, student.rejected_zh) if n] + student.notes
+    data = report.gradescope(options.lang)
+    rejected = Text.say(student.rejected, student.rejected_zh) if student.rejected else Text()
+    notes = [n for n in rejected.show(options.lang).split("\n") if n] + student.notes
     if status == "error":
-        notes.append("some files could not be graded (see the failed checks); they are graded again "
-                     "on the next run")
+        notes += Text.say("some files could not be graded (see the failed checks); they are graded again "
+                          "on the next run", "有些文件未能评分（见未通过的检查）；下次运行时会重新评分。"
+                          ).show(options.lang).split("\n")
     if notes:
         data["output"] += "\n" + "\n".join(notes)
     folder = out / "students" / student.id
@@ -134,9 +137,8 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
         if student.rejected:
             status = "rejected"
             for module in options.modules:
-                results += failed_results(module, options, student.rejected + "\n"
-                                          + (student.rejected_zh + "\n" if student.rejected_zh else "")
-                                          + ZH_REJECTED)
+                results += failed_results(module, options, Text.say(
+                    student.rejected, (student.rejected_zh + "\n" if student.rejected_zh else "") + ZH_REJECTED))
         else:
             for module in options.modules:
                 module_results, module_seconds, graded = done[student.files[module][1]]
@@ -207,8 +209,8 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
                     else:
                         print(f"\nbatch: internal error while grading {module}.py of "
                               f"{', '.join(s.id for s in waiting[key][:3])}: {message[2]}", file=stream)
-                        complete(key, failed_results(module, options, NOT_GRADED.format(
-                            why="the grader failed on this file")), 0.0, False)
+                        complete(key, failed_results(module, options, not_graded_text(
+                            "the grader failed on this file")), 0.0, False)
                         w["task"] = None
                         continue
                 elif w["process"].sentinel in ready or not w["process"].is_alive():
@@ -218,7 +220,7 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
                 if reason:
                     print(f"\nbatch: {module}.py of {', '.join(s.id for s in waiting[key][:3])} not graded: "
                           f"{reason}; restarting that worker", file=stream)
-                    complete(key, failed_results(module, options, NOT_GRADED.format(why=reason)), 0.0, False)
+                    complete(key, failed_results(module, options, not_graded_text(reason)), 0.0, False)
                     w["task"] = None
                     deaths_in_a_row += 1
                     if deaths_in_a_row > 2 * len(pool.workers) + 3:
@@ -236,4 +238,8 @@ def grade_students(todo: list[Student], out: Path, options: Options, jobs: int |
 
 ZH_REJECTED = "提交的压缩包被拒绝（原因见上）。请只打包你的 .py 文件后重新提交。"
 NOT_GRADED = ("this file could not be graded: {why}. This is not your mistake; your teacher will grade it "
-              "again.\n此文件未能评分（评分程序的问题，不是你的错误），老师会重新评分。")
+              "again.", "此文件未能评分（评分程序的问题，不是你的错误），老师会重新评分。")
+
+
+def not_graded_text(why: str) -> Text:
+    return Text.say(NOT_GRADED[0].format(why=why), NOT_GRADED[1])

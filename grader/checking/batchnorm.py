@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 from ..computation.diagnose import Cause
-from ..report import CheckFailure, bilingual
+from ..report import CheckFailure, bilingual, display_width
+from ..text import Text
 from .batchnorm_causes import (BOOK_AXES, affine_cause, axes_cause, batch_in_prediction_cause, cause, eps_cause,
                                gradient_cause, momentum_cause, moving_in_training_cause, never_updated_cause,
                                unbiased_cause, updated_in_prediction_cause, variance_axes_cause)
@@ -227,13 +228,28 @@ def training_gradient_cause(where, x, gamma, beta, eps, g, name, found) -> list[
 
 # -- the verdicts -----------------------------------------------------------------------------------
 
+DETAIL_LABELS = {"expected (nn.BatchNorm):": "书中 (nn.BatchNorm)：", "found (yours):": "你的：",
+                 "expected:": "书中：", "found:": "你的：", "before:": "之前：", "after:": "之后："}
+
+
+def detail_line(line: "str | Text") -> Text:
+    """A line of numbers, its label in each language (``DETAIL_LABELS``), or a line written in both."""
+    if isinstance(line, Text):
+        return line.indented("  ")
+    label = next((label for label in DETAIL_LABELS if line.startswith(label)), None)
+    if label is None:
+        return Text.plain(f"  {line}")
+    zh = DETAIL_LABELS[label]
+    rest = line[len(label):]
+    return Text.detail(f"  {line}", f"  {zh}{' ' * max(1, display_width(label) - display_width(zh))}{rest.lstrip()}")
+
+
 def fail(head_en, head_zh, lines, named: Cause | list[Cause] | None = None):
     """A failure: the book's numbers against the student's, with the mistake (or two) when it is known."""
-    body = "\n".join(f"  {line}" for line in lines)
-    text = bilingual(head_en, head_zh) + "\n" + body
+    text = bilingual(head_en, head_zh) + Text.of(*(detail_line(line) for line in lines))
     named = [named] if isinstance(named, Cause) else list(named or [])
     if named:
-        text += "".join("\n" + one.message() for one in named)
+        text += Text.of(*(one.message() for one in named))
         raise CheckFailure(text, cause=(named[0], True), also=named[1:])
     raise CheckFailure(text)
 
@@ -271,7 +287,8 @@ def per_channel(values_, x, label: str, what: str) -> torch.Tensor:
         fail(f"{what}: {label} has {flat.numel()} values; it must hold one per "
              f"{'feature' if x.dim() == 2 else 'channel'}, {x.shape[1]}.",
              f"{what}：{label} 应有 {x.shape[1]} 个值（每个特征/通道一个），实际为 {flat.numel()} 个。",
-             [f"hint: the shape of the statistics is {stat_shape(tuple(x.shape))}."])
+             [bilingual(f"hint: the shape of the statistics is {stat_shape(tuple(x.shape))}.",
+                        f"提示：统计量的形状为 {stat_shape(tuple(x.shape))}。")])
     return flat
 
 
@@ -365,8 +382,10 @@ def check_registration(call: str, observed: dict, features: int, rank: int) -> N
         if name not in params:
             fail(f"{call} has no parameter {name}; its parameters are {sorted(params) or 'none'}.",
                  f"{call} 没有名为 {name} 的参数（nn.Parameter）。",
-                 [f"hint: self.{name} = nn.Parameter(torch.{'ones' if start else 'zeros'}(shape)) with shape "
-                  f"{tuple(shape)}."])
+                 [bilingual(f"hint: self.{name} = nn.Parameter(torch.{'ones' if start else 'zeros'}(shape)) "
+                            f"with shape {tuple(shape)}.",
+                            f"提示：self.{name} = nn.Parameter(torch.{'ones' if start else 'zeros'}(shape))，"
+                            f"shape 为 {tuple(shape)}。")])
         if params[name][0] != shape or not params[name][1]:
             fail(f"{call}: the parameter {name} has shape {tuple(params[name][0])}"
                  f"{'' if params[name][1] else ' and requires no gradient'}; the book's has shape {tuple(shape)}.",
@@ -379,13 +398,18 @@ def check_registration(call: str, observed: dict, features: int, rank: int) -> N
         seen = observed["moving"][name]
         if not seen["present"]:
             fail(f"{call} has no tensor attribute {name}.", f"{call} 没有张量属性 {name}。",
-                 [f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape) (a plain tensor or a "
-                  "buffer, not an nn.Parameter)."])
+                 [bilingual(f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape) (a plain "
+                            "tensor or a buffer, not an nn.Parameter).",
+                            f"提示：self.{name} = torch.{'zeros' if not start else 'ones'}(shape)"
+                            "（普通张量或 buffer，不是 nn.Parameter）。")])
         if seen["is_parameter"] or name in params:
             fail(f"{call}: {name} is an nn.Parameter; the moving statistics are not learned, so they are not "
                  "parameters: the optimizer must not change them.",
                  f"{call}：{name} 不应是 nn.Parameter（移动平均统计量不是模型参数）。",
-                 [f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape), or register_buffer."])
+                 [bilingual(f"hint: self.{name} = torch.{'zeros' if not start else 'ones'}(shape), or "
+                            "register_buffer.",
+                            f"提示：self.{name} = torch.{'zeros' if not start else 'ones'}(shape)，"
+                            "或使用 register_buffer。")])
         if not close(seen["value"], torch.full(shape, start)):
             fail(f"{call}: {name} starts at {shown(seen['value'])}; the book's starts at {start:g}.",
                  f"{call}：{name} 的初始值应为 {start:g}。", [])

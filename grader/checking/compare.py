@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from ..computation.canonical import canonical, first_mismatch, size_limit, too_large
 from ..computation.diagnose import Diagnosis, diagnose, layer_text, where_text
 from .arguments import argument_reading
+from ..text import Text
 from ..report import CheckFailure, bilingual, shape_text, table_failure, wrong_output_shape, wrong_parameter_count
 from ..shapes import first_missing_row, marked_row
 from ..spec import NetworkSpec
@@ -33,7 +34,7 @@ def structure_input(spec: NetworkSpec) -> tuple[int, ...]:
     return (2, *spec.input_shape[1:])
 
 
-def book_shapes(spec: NetworkSpec, student) -> str:
+def book_shapes(spec: NetworkSpec, student) -> Text:
     """Fails unless the network computes the book's shapes; returns a note when it groups them differently."""
     table = student.table(spec.call, spec.input_shape)      # their own process's: for the message only
     produced = student.produced_shapes(spec.call, spec.input_shape)
@@ -44,9 +45,9 @@ def book_shapes(spec: NetworkSpec, student) -> str:
     if table is not None and [r.shape for r in table] == [r.shape for r in spec.table]:
         return ""          # the book's grouping and shapes; a layer of another kind is the structure check's
     return bilingual("Your network computes every shape of the book's table, grouped differently; "
-                     "the book prints its top-level layers like this:\n" + "\n".join(
-                         f"      {i + 1:>2}  {row}" for i, row in enumerate(spec.table)),
-                     "你的网络算出了书中表格的每个形状，只是分组方式不同。")
+                     "the book prints its top-level layers like this:",
+                     "你的网络算出了书中表格的每个形状，只是分组方式不同；书中逐层打印的顶层各层如下：") \
+        + Text.plain("\n".join(f"      {i + 1:>2}  {row}" for i, row in enumerate(spec.table)))
 
 
 def compare_computation(call: str, shape, mode: str, student, reference) -> bool:
@@ -75,21 +76,22 @@ def compare_computation(call: str, shape, mode: str, student, reference) -> bool
                      "from the book.",
                      f"{call} 在输入 {shape_text(shape)}（{mode_zh}模式）下的计算与书中不同。")
     if diagnosis.first is None:
-        raise CheckFailure(head + "\n" + undiagnosed(e, f, found["error"]), difference=first_difference(e, f))
+        raise CheckFailure(head + undiagnosed(e, f, found["error"]), difference=first_difference(e, f))
     body = diagnosis.first.message()
-    others = [c.gist for c in diagnosis.causes[1:]]
+    others = diagnosis.causes[1:]
     if others:
-        body += "\n  " + bilingual("also: " + "; ".join(others), "此外还有：" + "；".join(others))
+        body += bilingual("  also: " + "; ".join(c.gist for c in others),
+                          "  此外还有 {} 处不同：".format(len(others)) + "；".join(c.where for c in others))
     if found["error"]:
-        body += "\n  " + bilingual(f"then your forward pass raised {found['error']}",
-                                   "随后你的前向计算出错。")
+        body += bilingual("  then your forward pass raised:", "  随后你的前向计算出错：") \
+            + Text.plain(f"    {found['error']}")
     first = diagnosis.first
-    raise CheckFailure(f"{head}\n{body}", cause=(first, diagnosis.local),
+    raise CheckFailure(head + body, cause=(first, diagnosis.local),
                        difference=f"{first.english.splitlines()[0].rstrip('.')} ({first.where})",
                        also=diagnosis.causes[1:] if diagnosis.local else ())
 
 
-def too_large_message(call: str, shape, expected: dict, found: dict) -> str:
+def too_large_message(call: str, shape, expected: dict, found: dict) -> Text:
     """For a graph the grader does not compare (``canonical.too_large``): the cost of comparing it is the
     grader's, and no network of the book comes near it."""
     count, book, limit = len(found["nodes"]), len(expected["nodes"]), size_limit(expected)
@@ -144,12 +146,15 @@ def same_numbers(a, b) -> bool:
     return len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-5, abs_tol=1e-7) for x, y in zip(a, b))
 
 
-def operation_text(trace, index: int) -> str:
+def operation_text(trace, index: int, lang: str = "en") -> str:
+    zh = lang == "zh"
     if index >= len(trace.nodes):
-        return "(nothing: the computation ends here)"
+        return "（无：计算到此结束）" if zh else "(nothing: the computation ends here)"
     node = trace.nodes[index]
-    sources = ", ".join("the input" if j == -1 else f"#{j + 1} {trace.nodes[j].op}" for j in node.inputs)
-    return f"#{index + 1} {layer_text(node)} -> {list(node.shape or [])}, computed from {sources}"
+    sources = ("、" if zh else ", ").join(("输入" if zh else "the input") if j == -1 else f"#{j + 1} {trace.nodes[j].op}"
+                                         for j in node.inputs)
+    return f"#{index + 1} {layer_text(node)} -> {list(node.shape or [])}" + \
+        (f"，由 {sources} 计算" if zh else f", computed from {sources}")
 
 
 def first_difference(expected, found) -> str:
@@ -160,16 +165,18 @@ def first_difference(expected, found) -> str:
             f"yours computes {operation_text(found, index)}")
 
 
-def undiagnosed(expected, found, error) -> str:
+def undiagnosed(expected, found, error) -> Text:
     """The first differing operation, when no one mistake explains the difference."""
     index = first_mismatch(expected, found)
     anchor = found.nodes[index] if index < len(found.nodes) else None
-    lines = [f"  where:    {where_text(anchor)}", f"  expected: {operation_text(expected, index)}",
-             f"  found:    {operation_text(found, index)}"]
+    text = Text.labelled("where", where_text(anchor))
+    for label, trace in (("expected", expected), ("found", found)):
+        text += Text.labelled(label, operation_text(trace, index), operation_text(trace, index, "zh"))
     if error:
-        lines.append(f"  your forward pass raised {error}")
-    lines.append("  hint: compare this layer's type, kernel, stride, padding, activation and inputs with the book.")
-    return "\n".join(lines) + "\n请对照书中该层的类型、卷积核、步幅、填充、激活函数和输入。"
+        text += bilingual("  your forward pass raised:", "  你的前向计算出错：") + Text.plain(f"    {error}")
+    return text + bilingual(
+        "  hint: compare this layer's type, kernel, stride, padding, activation and inputs with the book.",
+        "  提示：请对照书中该层的类型、卷积核、步幅、填充、激活函数和输入。")
 
 
 def same_as_reference(call, shape, student, reference) -> None:

@@ -17,6 +17,7 @@ import pytest
 from .. import strategies
 from ..report import CheckFailure, shape_text
 from ..spec import NETWORKS, NetworkSpec
+from ..text import Text
 from .outcome import Result
 from .points import KINDS, POINTS
 
@@ -43,17 +44,25 @@ class CheckInfo:
     points: float
     needs_book: bool = False      # marked needs_book_network: see policy.require_book_network
     scratch_layer: bool = False   # marked scratch_layer: see policy.scratch_layer_difference
+    name_zh: str = ""
 
 
 def builders(module: str) -> list[str]:
     return [name for name in NETWORKS[module].student_names if name in strategies.BUILDERS]
 
 
-def check_name(item) -> str:
-    doc = (item.function.__doc__ or item.function.__name__).strip().splitlines()[0]
+ZH_NAME = "中文："       # a check's docstring line that gives its name in Chinese
+
+
+def check_names(item) -> tuple[str, str]:
+    """The check's name in English (its docstring's first line) and in Chinese (its line ``中文：...``;
+    "" when it has none), with ``{call}``, ``{input}`` and ``{builder}`` filled in."""
+    lines = [line.strip() for line in (item.function.__doc__ or item.function.__name__).strip().splitlines()]
+    chinese = next((line[len(ZH_NAME):].strip() for line in lines if line.startswith(ZH_NAME)), "")
     params = item.callspec.params
     spec = params["network"]
-    return doc.format(call=spec.call, input=shape_text(spec.input_shape), builder=params.get("builder", ""))
+    fields = dict(call=spec.call, input=shape_text(spec.input_shape), builder=params.get("builder", ""))
+    return lines[0].format(**fields), chinese.format(**fields)
 
 
 def applies(item) -> bool:
@@ -118,7 +127,8 @@ class GradingPlugin:
             points = float(marker.args[0]) if marker else POINTS[module].get(kind, 0) / counts[(module, kind)]
             needs_book = item.get_closest_marker("needs_book_network") is not None
             scratch = item.get_closest_marker("scratch_layer") is not None
-            self.checks.append(CheckInfo(item.nodeid, module, kind, check_name(item), points, needs_book, scratch))
+            name, name_zh = check_names(item)
+            self.checks.append(CheckInfo(item.nodeid, module, kind, name, points, needs_book, scratch, name_zh))
 
     # -- fixtures --------------------------------------------------------------
     @pytest.fixture
@@ -189,7 +199,8 @@ class GradingPlugin:
 
     def result(self, info: CheckInfo, report, call) -> Result:
         def made(status, score, output="", crashed=False, cause=None):
-            result = Result(info.module, info.kind, info.name, info.points, score, status, output, crashed)
+            result = Result(info.module, info.kind, info.name, info.points, score, status, output, crashed,
+                            name_zh=info.name_zh)
             result.cause_detail = cause
             result.needs_book, result.scratch_layer = info.needs_book, info.scratch_layer
             return result
@@ -197,17 +208,18 @@ class GradingPlugin:
             return made("passed", info.points, self.notes.get(info.nodeid, ""))
         if report.skipped:
             reason = call.excinfo.value.msg if call.excinfo is not None else "skipped"
-            return made("skipped", 0.0, reason)
+            return made("skipped", 0.0, Text.say(reason, "此项检查在这台机器上不运行。"))
         error = call.excinfo.value if call.excinfo is not None else None
         if isinstance(error, CheckFailure):
-            result = made("failed", 0.0, str(error), cause=error.cause)
+            result = made("failed", 0.0, error.text, cause=error.cause)
             result.also_causes = getattr(error, "also", ())
             result.difference = getattr(error, "difference", "")
             return result
         if isinstance(error, CheckOutOfTime):
-            return made("failed", 0.0, f"this check took the grader more than {self.check_seconds:g} s with what "
-                        "your code sent (a far larger network than the book's?)\n"
-                        f"此项检查超过 {self.check_seconds:g} 秒（你的网络是否远大于书中的网络？）", crashed=True)
+            return made("failed", 0.0, Text.say(
+                f"this check took the grader more than {self.check_seconds:g} s with what your code sent "
+                "(a far larger network than the book's?)",
+                f"此项检查超过 {self.check_seconds:g} 秒（你的网络是否远大于书中的网络？）"), crashed=True)
         message, crashed, broken = self.explain(error)
         if broken:
             self.broken = error

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..text import Text
 from .outcome import clean_text
 from .points import CAUSE_SHARE, design_points
 
@@ -66,8 +67,7 @@ def same_block(one, other) -> bool:
 
 def charge(results, module: str) -> None:
     budget: dict[tuple, float] = {}
-    first: dict[tuple, str] = {}
-    first_result: dict[tuple, object] = {}
+    first: dict[tuple, object] = {}             # a mistake -> the result that reports it
     because: dict[tuple, object] = {}          # the builder's argument behind a network's one mistake
     network_keys = {r.cause_detail[0].key for r in results if r.kind == "structure" and r.status == "failed"
                     and getattr(r, "cause_detail", None) and r.cause_detail[1]}
@@ -96,30 +96,32 @@ def charge(results, module: str) -> None:
             budget[other.key] -= extra
             left -= extra
             if other.key not in first:
-                first[other.key] = result.name
+                first[other.key] = result
                 reported_here.append(other)
         result.score = round(left, 6)
         if key in first:
             cost = CAUSE_SHARE * design_points(module)
-            result.output = (f"the same mistake as in '{first[key]}' ({cause.gist}), reported there; "
-                             f"one mistake costs at most {cost:g} of this network's points in all.\n"
-                             f"与“{first[key]}”中的错误相同（{cause.gist}），已在那里报告；"
-                             f"同一个错误在本网络中最多扣 {cost:g} 分。")
+            there = first[key]
+            result.output = Text.say(
+                f"the same mistake as in '{there.name}' ({cause.gist}), reported there; "
+                f"one mistake costs at most {cost:g} of this network's points in all.",
+                f"与“{there.title('zh')}”中的错误相同，已在那里报告；同一个错误在本网络中最多扣 {cost:g} 分。")
             if reported_here:               # not only a repeat: it names a mistake of its own
-                result.output += "".join("\nanother mistake, charged here:\n另一个错误（在此扣分）：\n" + other.message()
-                                         for other in reported_here)
+                result.output += Text.of(*(Text.say("another mistake, charged here:", "另一个错误（在此扣分）：")
+                                           + other.message() for other in reported_here))
             else:
-                result.same_as = first[key]
+                result.same_as = there.name
         else:
-            first[key], first_result[key] = result.name, result
+            first[key] = result
             if getattr(result, "attributed", False):      # its own message does not name the mistake: add it
-                result.output += "\n" + "the mistake / 错误所在：\n" + cause.message()
+                result.output += Text.say("the mistake:", "错误所在：") + cause.message()
     for key, cause in because.items():
-        result = first_result[key]
+        result = first[key]
         shown = result.cause_detail[0]
         if shown.hint:      # the builder is what to change: a hint on one of the layers it built would mislead
-            result.output = result.output.replace(shown.message(), replace(shown, hint="", hint_zh="").message())
-        result.output += ("\n" + f"it comes from a builder / 原因在构建函数中 ({cause.where}):\n" + cause.message())
+            result.output = result.output.replaced(shown.message(), replace(shown, hint="", hint_zh="").message())
+        result.output += Text.say(f"it comes from a builder ({cause.where}):", f"原因在构建函数中（{cause.where}）：") \
+            + cause.message()
 
 
 # -- points only for the book's network -------------------------------------------------------------------
@@ -130,12 +132,12 @@ def charge(results, module: str) -> None:
 # diagnosed local mistake (the notion the charging above uses: its own cause, or the network's diagnosis,
 # not a block's). Otherwise they fail, the cause named once, in the first of them; the others say where.
 
-NOT_THE_BOOK = "not the book's network / 不是书中的网络"
+NOT_THE_BOOK = "not the book's network"       # a cause's gist: the instructor's words (class summary)
 KIND_WORDS = {"behaviour": ("behaviour", "行为检查"), "training": ("training", "训练检查")}
 
 
-def book_network_difference(results) -> tuple[str, str] | None:
-    """(the first difference, the structure check that found it) when the network is not the book's, nor
+def book_network_difference(results) -> tuple[str, object] | None:
+    """(the first difference, the structure check's result that found it) when the network is not the book's, nor
     within the policy of it; None when it is (or no structure check ran)."""
     for result in results:
         if result.kind != "structure" or result.status != "failed":
@@ -143,9 +145,8 @@ def book_network_difference(results) -> tuple[str, str] | None:
         detail = getattr(result, "cause_detail", None)
         if detail and detail[1] and getattr(result, "attributed", None) in (None, "network"):
             continue
-        lines = [line for line in result.output.splitlines() if line.strip()]
-        return getattr(result, "difference", "") or (lines[0] if lines else "its structure check failed"), \
-            result.name
+        lines = [line for line in result.output.show("en").splitlines() if line.strip()]
+        return getattr(result, "difference", "") or (lines[0] if lines else "its structure check failed"), result
     return None
 
 
@@ -162,22 +163,23 @@ def require_book_network(results, difference=None) -> None:
     if found is None:
         return
     text, structure = found
-    first = next((r.name for r in results if getattr(r, "gated", False) and not r.same_as), None)
+    first = next((r for r in results if getattr(r, "gated", False) and not r.same_as), None)
     for result in results:
         if not getattr(result, "needs_book", False) or getattr(result, "gated", False) \
                 or result.status == "skipped" or (result.score <= 0 and not getattr(result, "refused", False)):
             continue
         kind, kind_zh = KIND_WORDS.get(result.kind, (result.kind, result.kind))
         if first is None:
-            first = result.name
-            result.output = (f"your network is not the book's: {text}; {kind} points need the book's network "
-                             f"(see '{structure}').\n"
-                             f"你的网络不是书中的网络（见“{structure}”）：{kind_zh}的分数只给书中的网络。")
+            first = result
+            result.output = Text.say(f"your network is not the book's: {text}; {kind} points need the book's "
+                                     f"network (see '{structure.name}').",
+                                     f"你的网络不是书中的网络（见“{structure.title('zh')}”）：{kind_zh}的分数只给书中的网络。")
             result.same_as = ""
         else:
-            result.output = (f"your network is not the book's, as reported in '{first}'; {kind} points need the "
-                             f"book's network.\n你的网络不是书中的网络（已在“{first}”中报告）：{kind_zh}的分数只给书中的网络。")
-            result.same_as = first
+            result.output = Text.say(f"your network is not the book's, as reported in '{first.name}'; {kind} "
+                                     "points need the book's network.",
+                                     f"你的网络不是书中的网络（已在“{first.title('zh')}”中报告）：{kind_zh}的分数只给书中的网络。")
+            result.same_as = first.name
         result.output = clean_text(result.output)        # the difference names the student's own layers
         result.status, result.score, result.cause, result.crashed = "failed", 0.0, NOT_THE_BOOK, False
         result.gated = True
@@ -190,16 +192,16 @@ def require_book_network(results, difference=None) -> None:
 # must be the student's own arithmetic: a layer that calls the library's normalization earns nothing of the
 # part, whatever its numbers.
 
-OWN_STATISTICS = "library normalization / 调用了库中的归一化"
+OWN_STATISTICS = "library normalization"
 
 
-def scratch_layer_difference(results) -> tuple[str, str] | None:
-    """(what is wrong, the check that says so) when a check of the layer written from scratch failed."""
+def scratch_layer_difference(results) -> tuple[str, object] | None:
+    """(what is wrong, the result of the check that says so) when a check of the layer written from scratch failed."""
     for result in results:
         if getattr(result, "scratch_layer", False) and result.status == "failed" and not result.same_as:
             if result.cause == OWN_STATISTICS:
-                return "its BatchNorm calls PyTorch's own normalization", result.name
-            return "its BatchNorm does not yet compute the book's batch normalization", result.name
+                return "its BatchNorm calls PyTorch's own normalization", result
+            return "its BatchNorm does not yet compute the book's batch normalization", result
     return None
 
 
@@ -213,17 +215,19 @@ def require_own_statistics(results, calls: list[str]) -> None:
         if result.status == "skipped" or result.max_score <= 0:
             continue
         if first is None:
-            first = result.name
-            result.output = (f"your BatchNorm calls PyTorch's own normalization ({', '.join(calls)}). This part "
-                             "asks you to compute the batch's mean and variance yourself (for example "
-                             "X.mean(dim=...) and ((X - mean) ** 2).mean(dim=...)), so no check of it earns "
-                             "points.\n你的 BatchNorm 调用了 PyTorch 自带的归一化。本部分要求你自己计算批量的均值和方差，"
-                             "因此本部分的检查都不得分。")
+            first = result
+            result.output = Text.say(
+                f"your BatchNorm calls PyTorch's own normalization ({', '.join(calls)}). This part asks you to "
+                "compute the batch's mean and variance yourself (for example X.mean(dim=...) and "
+                "((X - mean) ** 2).mean(dim=...)), so no check of it earns points.",
+                f"你的 BatchNorm 调用了 PyTorch 自带的归一化（{', '.join(calls)}）。本部分要求你自己计算批量的均值和方差"
+                "（例如 X.mean(dim=...) 和 ((X - mean) ** 2).mean(dim=...)），因此本部分的检查都不得分。")
             result.same_as = ""
         else:
-            result.output = (f"your BatchNorm calls PyTorch's own normalization, as reported in '{first}'.\n"
-                             f"你的 BatchNorm 调用了 PyTorch 自带的归一化（已在“{first}”中报告）。")
-            result.same_as = first
+            result.output = Text.say(f"your BatchNorm calls PyTorch's own normalization, as reported in "
+                                     f"'{first.name}'.",
+                                     f"你的 BatchNorm 调用了 PyTorch 自带的归一化（已在“{first.title('zh')}”中报告）。")
+            result.same_as = first.name
         result.output = clean_text(result.output)
         result.status, result.score, result.cause, result.crashed = "failed", 0.0, OWN_STATISTICS, False
         result.scratch_layer = True         # the network does not train either

@@ -9,6 +9,7 @@ from ..computation.canonical import too_large
 from ..computation.diagnose import diagnose, set_parameters
 from ..sandbox import Limits, SandboxError, StudentError
 from ..spec import NETWORKS, PARAMETERS
+from ..text import Text
 from . import policy
 from .catalogue import pytest_args, test_paths
 from .compare import structure_input
@@ -18,35 +19,43 @@ from .plugin import GradingPlugin
 set_parameters(PARAMETERS)
 
 
-def explain_student_error(error: StudentError) -> str:
+def two_languages(text: str) -> Text:
+    """A message the kit's own code raised in the student's child (a stub's ``NotImplementedError``, a
+    ``build.SubmissionMistake``): its English line, then its Chinese line. Anything else is shown as it is."""
+    english, newline, chinese = text.partition("\n")
+    return Text.say(english, chinese) if newline and "\n" not in chinese else Text.plain(text)
+
+
+def explain_student_error(error: StudentError) -> Text:
     if error.kind in ("NotImplementedError", "SubmissionMistake"):
-        return error.text
+        return two_languages(error.text)
     if error.kind == "NotReplayable" and error.text.startswith("the forward pass raised "):
-        return (f"your code raised {error.text[len('the forward pass raised '):]}\n"
-                "你的代码抛出了异常（见上方）。")
+        return Text.say("your code raised:", "你的代码抛出了异常：") \
+            + Text.plain("  " + error.text[len("the forward pass raised "):])
     if error.kind == "NotReplayable":
-        return (f"the grader measures the network your forward pass computes, and cannot run yours: "
-                f"{error.text}\n评分程序按你的前向计算重建网络并测量，但无法运行你的网络（原因见上）。")
+        return Text.say("the grader measures the network your forward pass computes, and cannot run yours:",
+                        "评分程序按你的前向计算重建网络并测量，但无法运行你的网络：") + Text.plain("  " + error.text)
     if error.kind == "MemoryError" or "allocate" in error.text:
-        return (f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
-                f"by default ({error.message()})\n内存超出限制。")
+        return Text.say(f"ran out of memory: the code of one network may use at most {Limits.memory_mb} MB "
+                        "by default:", f"内存超出限制（默认每个网络最多 {Limits.memory_mb} MB）：") \
+            + Text.plain("  " + error.message())
     if error.kind == "OSError" and "File too large" in error.text:
-        return ("the code printed more output than allowed (8 MB); printing failed\n"
-                "程序输出过多（超过 8 MB）。")
-    return f"your code raised {error.message()}\n你的代码抛出了异常（见上方）。"
+        return Text.say("the code printed more output than allowed (8 MB); printing failed",
+                        "程序输出过多（超过 8 MB）。")
+    return Text.say("your code raised:", "你的代码抛出了异常：") + Text.plain("  " + error.message())
 
 
-def explain(error) -> tuple[str, bool, bool]:
+def explain(error) -> tuple[Text, bool, bool]:
     """(message for the student, the code crashed, the grader itself is broken)."""
     if isinstance(error, StudentError):
         return explain_student_error(error), True, False
     if isinstance(error, SandboxError):
         return error.message(), True, False
     if isinstance(error, GraderBroken):
-        return str(error), False, True
+        return Text.plain(str(error)), False, True
     print(f"grader: internal error in a check: {type(error).__name__}: {error}", file=sys.stderr)
-    return (f"the grader could not complete this check ({type(error).__name__}); tell your instructor\n"
-            "评分程序无法完成此项检查，请联系老师。"), True, False
+    return Text.say(f"the grader could not complete this check ({type(error).__name__}); tell your instructor",
+                    "评分程序无法完成此项检查，请联系老师。"), True, False
 
 
 def run_checks(module: str, student, reference, kinds, check_seconds: float | None = None) -> list[Result]:

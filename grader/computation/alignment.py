@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from math import prod
 
-from .canonical import Node, Trace
+from .canonical import Node, Trace, as_written
 from .ops import ACTIVATIONS, DROPOUTS, POOLS
 
 NORMALIZATIONS = {"batch_norm", "scratch_batch_norm"}     # nn.BatchNorm and a BatchNorm written from scratch
@@ -67,6 +67,8 @@ def align(expected: Trace, found: Trace, e_shape, f_shape) -> list[tuple[int | N
 
     def cost(i, j):
         e, f = E[i], F[j]
+        if as_written(e) == as_written(f):
+            return 0.0
         if e.op == f.op:
             return 0.0 if e_attrs[i] == f_attrs[j] else 0.5
         if related(e.op, f.op):

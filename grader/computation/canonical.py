@@ -34,6 +34,8 @@ class Node:
     digest: str = ""
     skeleton: str = ""
     index: int = -1               # its position in the recorded graph
+    written: tuple | None = None  # (op, attrs) as the code wrote it, where the recorder named it otherwise (a
+                                  # pooling whose window is its whole input is global pooling): ``as_written``
 
     def signature(self):
         return self.op, self.attrs, self.inputs, self.shape, self.failed is None
@@ -114,6 +116,13 @@ def validate(data) -> dict:
             node["failed"] = inert(node["failed"][:300])
         if node.get("layer") is not None and type(node["layer"]) is not int:
             fail(f"node {k}: layer")
+        written = node.get("written")
+        if written is not None:
+            if not isinstance(written, dict) or not isinstance(written.get("op"), str) or len(written["op"]) > 100 \
+                    or not isinstance(written.get("attrs"), dict) or not valid_attrs(written["attrs"]):
+                fail(f"node {k}: written")
+            node["written"] = {"op": inert(written["op"]), "attrs": {
+                key: inert(v) if isinstance(v, str) else v for key, v in written["attrs"].items()}}
     output = data.get("output")
     if output is not None and (type(output) is not int or not -1 <= output < len(nodes)):
         fail("output")
@@ -144,7 +153,20 @@ def valid_attrs(attrs: dict) -> bool:
 def raw_nodes(data: dict) -> list[Node]:
     return [Node(d["op"], {k: tupled(v) for k, v in d["attrs"].items()}, list(d["inputs"]),
                  tuple(d["shape"]) if d["shape"] is not None else None,
-                 tuple(tuple(w) for w in d.get("where", ())), d.get("failed")) for d in data["nodes"]]
+                 tuple(tuple(w) for w in d.get("where", ())), d.get("failed"),
+                 written=written_form(d.get("written"))) for d in data["nodes"]]
+
+
+def written_form(written: dict | None) -> tuple | None:
+    if not written:
+        return None
+    return written["op"], {k: tupled(v) for k, v in written["attrs"].items()}
+
+
+def as_written(node: Node) -> tuple:
+    """The operation and settings as the code wrote them: ``AvgPool2d(2)`` on a 2x2 input is recorded as
+    global average pooling (the same function), and still reads as the book's ``AvgPool2d(2)``."""
+    return node.written or (node.op, node.attrs)
 
 
 STRUCTURAL = {"conv2d": ("stride",), "max_pool2d": ("kernel", "stride"), "avg_pool2d": ("kernel", "stride")}
@@ -205,7 +227,7 @@ def canonical(data: dict, order: str = "exact") -> Trace:
             inputs = [-1 if j == -1 else position[j] for j in ordered_inputs(node)]
             position[i] = len(emitted)
             emitted.append(Node(node.op, node.attrs, inputs, node.shape, node.where, node.failed,
-                                digest(i), skeleton(i), i))
+                                digest(i), skeleton(i), i, node.written))
             continue
         stack.append((i, True))
         for j in reversed(ordered_inputs(node)):
@@ -256,7 +278,7 @@ def replay_form(graphs: dict) -> dict:
     ordered = {mode: in_canonical_order(graph) for mode, graph in graphs.items()}
     numbers = layer_numbers(ordered)
     return {mode: {**{k: v for k, v in graph.items() if k != "nodes"},
-                   "nodes": [{**{k: v for k, v in node.items() if k not in ("where", "in_shape")},
+                   "nodes": [{**{k: v for k, v in node.items() if k not in ("where", "in_shape", "written")},
                               **({"layer": numbers[node["layer"]]} if "layer" in node else {})}
                              for node in graph["nodes"]]}
             for mode, graph in ordered.items()}

@@ -20,7 +20,8 @@ import ast
 from math import prod
 from dataclasses import dataclass, field, replace
 
-from .canonical import Node, Trace, canonical, size_limit, too_large
+from ..text import Text
+from .canonical import Node, Trace, as_written, canonical, size_limit, too_large
 from .hints import edit_works
 from .alignment import NORMALIZATIONS, align, comparable_attrs, family, incoming_shape
 
@@ -42,12 +43,11 @@ class Cause:
     hint_zh: str = ""
     gist: str = ""            # a few words for the class summary: "dropout p=0.2 instead of 0.5"
 
-    def message(self) -> str:
-        lines = [f"  where:    {self.where}", f"  {self.english}"]
-        if self.hint:
-            lines.append(f"  hint: {self.hint}")
-        chinese = self.chinese + (f"提示：{self.hint_zh}" if self.hint_zh else "")
-        return "\n".join(lines) + f"\n  {chinese}"        # details are indented, in both languages
+    def message(self) -> Text:
+        """Where, what, and the hint, indented: the details under a check's own sentence."""
+        english = "\n".join([f"  {self.english}"] + ([f"  hint: {self.hint}"] if self.hint else []))
+        chinese = f"  {self.chinese}" + (f"提示：{self.hint_zh}" if self.hint_zh else "")
+        return Text.labelled("where", self.where) + Text.say(english, chinese)
 
 
 @dataclass
@@ -622,7 +622,8 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
     causes: list[Cause] = []
     special = [count_argument_cause(call, expected, found), concat, preactivation_cause(expected, found)]
     departures = [(i, j) for i, j in pairs
-                  if i is None or j is None or expected.nodes[i].op != found.nodes[j].op or e_attrs[i] != f_attrs[j]]
+                  if i is None or j is None or (as_written(expected.nodes[i]) != as_written(found.nodes[j]) and (
+                      expected.nodes[i].op != found.nodes[j].op or e_attrs[i] != f_attrs[j]))]
     involves_add = any((i is not None and expected.nodes[i].op in ("add", "relu", "batch_norm"))
                        or (j is not None and found.nodes[j].op in ("add", "relu", "batch_norm"))
                        for i, j in departures)

@@ -169,7 +169,7 @@ class Recorder(TorchFunctionMode):
         self.alive.append(result)
         return result
 
-    def add(self, op, attrs, inputs, shape, failed=None, layer=None, in_shape=None) -> int:
+    def add(self, op, attrs, inputs, shape, failed=None, layer=None, in_shape=None, written=None) -> int:
         self.nodes.append({"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}, "inputs": inputs,
                            "shape": list(shape) if shape is not None else None,
                            "where": [list(w) for w in self.location[1:]], "failed": failed})
@@ -177,6 +177,8 @@ class Recorder(TorchFunctionMode):
             self.nodes[-1]["layer"] = layer
         if in_shape is not None:        # its input as it received it: a Flatten left out shows here
             self.nodes[-1]["in_shape"] = list(in_shape)
+        if written is not None:         # the operation as the code wrote it (``canonical.as_written``)
+            self.nodes[-1]["written"] = written
         return len(self.nodes) - 1
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -226,10 +228,12 @@ class Recorder(TorchFunctionMode):
         shape = tuple(result.shape)
         if self.reused(op, args, kwargs):
             attrs["shared"] = True
+        written = None
         if is_global_average(op, attrs, x, args, kwargs):
+            written = {"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}}
             op, attrs, shape = "global_avg_pool", {}, shape[:2]
         return self.alias(result, self.add(op, attrs, inputs, shape, layer=self.layer_number(op, args, kwargs),
-                                           in_shape=x.shape))
+                                           in_shape=x.shape, written=written))
 
     def layer_number(self, op: str, args, kwargs) -> int | None:
         """Which of the network's layers a conv2d, linear or batch_norm call uses (numbered by first use):

@@ -72,7 +72,7 @@ def check_layer_steps(call, features, dims, steps, observed) -> None:
 def wrong_for_some_inputs(what: str, failure: CheckFailure) -> CheckFailure:
     return CheckFailure(bilingual(f"{what} is wrong for some inputs (random shapes and values, smallest failing "
                                   "one shown):", f"{what} 在某些输入上出错（随机形状与数值，显示最小的失败例子）：")
-                        + "\n" + str(failure), cause=failure.cause)
+                        + failure.text, cause=failure.cause)
 
 
 def holds_for(prop, what: str) -> None:
@@ -101,7 +101,9 @@ def holds_for(prop, what: str) -> None:
 
 @pytest.mark.kind("params")
 def test_gamma_and_beta_are_parameters_and_the_moving_statistics_are_not(network, student):
-    """BatchNorm: gamma and beta are parameters, moving_mean and moving_var are not"""
+    """BatchNorm: gamma and beta are parameters, moving_mean and moving_var are not
+    中文：BatchNorm：gamma 和 beta 是参数，moving_mean 和 moving_var 不是
+    """
     for features, dims, _ in CASES:
         bn.registration(layer_call(features, dims), run_layer(student, features, dims, []), features, dims)
 
@@ -110,7 +112,9 @@ def test_gamma_and_beta_are_parameters_and_the_moving_statistics_are_not(network
 
 @pytest.mark.kind("property")
 def test_batch_norm_function_on_random_inputs(network, student):
-    """batch_norm(...) in training on random 2-D and 4-D inputs: outputs, gradients, moving statistics"""
+    """batch_norm(...) in training on random 2-D and 4-D inputs: outputs, gradients, moving statistics
+    中文：batch_norm(...) 在训练模式下处理随机的二维和四维输入：输出、梯度、移动统计量
+    """
     def prop(data, settings):
         case = bn.function_case(data["shape"], data["seed"], data["scale"], data["shift"], **settings)
         found = student.ask("bn_function", "running batch_norm(...)", cases=[case])[0]
@@ -127,7 +131,9 @@ def test_batch_norm_function_on_random_inputs(network, student):
 
 @pytest.mark.kind("property")
 def test_BatchNorm_layer_on_random_inputs(network, student):
-    """BatchNorm(...) on random 2-D and 4-D inputs: one training step, then prediction"""
+    """BatchNorm(...) on random 2-D and 4-D inputs: one training step, then prediction
+    中文：BatchNorm(...) 处理随机的二维和四维输入：一步训练，然后预测
+    """
     def prop(data, settings):
         shape = tuple(data["shape"])
         features, dims = shape[1], len(shape)
@@ -141,7 +147,9 @@ def test_BatchNorm_layer_on_random_inputs(network, student):
 
 @pytest.mark.kind("behaviour")
 def test_training_outputs_and_gradients_equal_nn_batchnorm(network, student):
-    """BatchNorm in training: outputs and gradients equal nn.BatchNorm1d/2d"""
+    """BatchNorm in training: outputs and gradients equal nn.BatchNorm1d/2d
+    中文：训练模式下的 BatchNorm：输出和梯度与 nn.BatchNorm1d/2d 相同
+    """
     for features, dims, shape in CASES:
         steps = bn.module_steps(shape, 11, ["train"], scale=2.0, shift=1.0)
         check_layer_steps(layer_call(features, dims), features, dims, steps,
@@ -150,7 +158,9 @@ def test_training_outputs_and_gradients_equal_nn_batchnorm(network, student):
 
 @pytest.mark.kind("behaviour")
 def test_moving_statistics_follow_the_book_after_one_and_several_steps(network, student):
-    """BatchNorm: moving statistics after one and after several training steps (momentum 0.9)"""
+    """BatchNorm: moving statistics after one and after several training steps (momentum 0.9)
+    中文：BatchNorm：一步和多步训练后的移动统计量（momentum 0.9）
+    """
     for features, dims, shape in CASES:
         steps = bn.module_steps(shape, 23, ["train", "train", "train", "train"], scale=1.5, shift=-1.0)
         call = layer_call(features, dims)
@@ -176,7 +186,9 @@ def test_moving_statistics_follow_the_book_after_one_and_several_steps(network, 
 
 @pytest.mark.kind("behaviour")
 def test_prediction_uses_the_moving_statistics(network, student):
-    """BatchNorm in prediction: the moving statistics, and one image's output does not depend on the batch"""
+    """BatchNorm in prediction: the moving statistics, and one image's output does not depend on the batch
+    中文：预测模式下的 BatchNorm：使用移动统计量，单张图片的输出与批量无关
+    """
     for features, dims, shape in CASES:
         steps = bn.module_steps(shape, 37, ["train", "train", "eval", "eval1"], scale=0.7, shift=2.0)
         call = layer_call(features, dims)

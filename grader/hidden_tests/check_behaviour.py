@@ -41,7 +41,9 @@ BLOCKS = {"vgg": [("vgg_block(2, 3, 4)", (2, 3, 8, 8))],
 
 
 def test_gradients_reach_every_parameter(network, student):
-    """gradients reach every parameter"""
+    """gradients reach every parameter
+    中文：梯度到达每一个参数
+    """
     call, shape = BEHAVIOUR_INPUT[network.module]
     report = student.ask("gradients", f"backpropagating through {call}", call=call, input_shape=list(shape))
     dead = [name for name, _, alive in report if not alive]
@@ -63,7 +65,9 @@ def test_gradients_reach_every_parameter(network, student):
 
 
 def test_eval_mode_is_deterministic_per_image(network, student):
-    """eval mode: deterministic, one image at a time"""
+    """eval mode: deterministic, one image at a time
+    中文：评估模式：输出确定，逐张图片计算
+    """
     call, shape = BEHAVIOUR_INPUT[network.module]
     full, first, again = student.ask(
         "outputs", f"running {call} in eval mode", call=call,
@@ -89,7 +93,9 @@ def test_eval_mode_is_deterministic_per_image(network, student):
 
 @pytest.mark.networks("alexnet", "vgg", "nin")
 def test_dropout_is_active_in_training(network, student):
-    """training mode: dropout is active"""
+    """training mode: dropout is active
+    中文：训练模式：dropout 起作用
+    """
     call, shape = BEHAVIOUR_INPUT[network.module]
     one, two = student.ask("outputs", f"running {call} in training mode", call=call,
                            input_shapes=[list(shape), list(shape)], mode="train", reseed=[1, 2])
@@ -101,7 +107,9 @@ def test_dropout_is_active_in_training(network, student):
 
 @pytest.mark.networks(*BLOCKS)
 def test_block_outputs_are_never_negative(network, student):
-    """block outputs are never negative"""
+    """block outputs are never negative
+    中文：块的输出从不为负
+    """
     for call, shape in BLOCKS[network.module]:
         result = student.ask("minimum", f"running {call}", call=call, input_shape=list(shape))
         if result["min"] < 0:
@@ -129,7 +137,9 @@ def conv1x1(x, weight, bias, stride):
 
 @pytest.mark.networks("resnet")
 def test_residual_identity(network, student, reference):
-    """residual identity: silenced branch gives relu(shortcut)"""
+    """residual identity: silenced branch gives relu(shortcut)
+    中文：残差恒等：主分支置零时输出 relu(shortcut)
+    """
     for call, shape in BLOCKS["resnet"]:
         seen = student.ask("residual_identity", f"running {call} with its residual branch silenced",
                            call=call, input_shape=list(shape))
@@ -172,7 +182,9 @@ DENSE_BLOCKS = [("DenseBlock(2, 3, 4)", (2, 3, 5, 5)), ("DenseBlock(3, 4, 2)", (
 
 @pytest.mark.networks("densenet")
 def test_dense_block_passes_its_input_through_first(network, student):
-    """DenseBlock: its input first, unchanged, then the new features"""
+    """DenseBlock: its input first, unchanged, then the new features
+    中文：DenseBlock：先是原样的输入，然后是新特征
+    """
     for call, shape in DENSE_BLOCKS:
         seen = student.ask("input_output", f"running {call}", call=call, input_shape=list(shape))
         x, y = seen["input"], seen["output"]
@@ -193,5 +205,6 @@ def test_dense_block_passes_its_input_through_first(network, student):
                 f"{call}：输出的前 {channels} 个通道应原样等于输入。")
             if cause is not None:
                 raise CheckFailure(message + "\n" + cause.message(), cause=(cause, True))
-            raise CheckFailure(message + "\n  hint: concatenate on the channel axis, input first: "
-                               "X = torch.cat((X, Y), dim=1).")
+            raise CheckFailure(message + bilingual("  hint: concatenate on the channel axis, input first: "
+                                                   "X = torch.cat((X, Y), dim=1).",
+                                                   "  提示：在通道维上拼接，输入在前：X = torch.cat((X, Y), dim=1)。"))

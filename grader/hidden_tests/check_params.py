@@ -7,7 +7,9 @@ pytestmark = pytest.mark.kind("params")
 
 
 def test_parameter_counts(network, student):
-    """parameter counts"""
+    """parameter counts
+    中文：参数数量
+    """
     cases = [(network.call, network.params, network.input_shape)]
     cases += [(ex.call, ex.params, ex.input_shape) for ex in network.examples]
     for call, expected, shape in cases:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.kind("property")
 def wrong_for_some_arguments(what: str, failure: CheckFailure) -> CheckFailure:
     return CheckFailure(bilingual(f"{what} is wrong for some arguments (random configurations, smallest failing "
                                   "one shown):", f"{what} 在某些参数下出错（随机配置，显示最小的失败例子）：")
-                        + "\n" + str(failure), cause=failure.cause)
+                        + failure.text, cause=failure.cause)
 
 
 def holds_for(strategy, edge_cases, what, student, reference):
@@ -41,12 +41,16 @@ def holds_for(strategy, edge_cases, what, student, reference):
 
 
 def test_builder_on_random_configurations(network, builder, student, reference):
-    """{builder}(...) on random configurations"""
+    """{builder}(...) on random configurations
+    中文：{builder}(...) 在随机配置下
+    """
     holds_for(strategies.BUILDERS[builder], strategies.EDGE_CASES.get(builder, ()), f"{builder}(...)",
               student, reference)
 
 
 @pytest.mark.networks(*[m for m in NETWORKS if not builders(m)])
 def test_other_batch_sizes(network, student, reference):
-    """{call} for other batch sizes"""
+    """{call} for other batch sizes
+    中文：{call} 在其他批量大小下
+    """
     holds_for(strategies.network(network.call, network.input_shape), (), network.call, student, reference)

@@ -9,7 +9,9 @@ pytestmark = [pytest.mark.kind("training"), pytest.mark.needs_book_network]
 
 
 def test_short_training_run(network, student):
-    """short training run reaches the target accuracy"""
+    """short training run reaches the target accuracy
+    中文：短时训练达到目标准确率
+    """
     plan = recipes.training_check_plan(network.module, student.device)
     if plan is None:
         pytest.skip(f"skipped on {student.device}: {recipes.training_skip_reason(network.module, student.device)}")
@@ -21,10 +23,11 @@ def test_short_training_run(network, student):
             f"{', '.join(own[:6])}{' ...' if len(own) > 6 else ''}; the network your code computes cannot be "
             "trained as the book's.\n  hint: look for a custom autograd Function, torch.no_grad() or .data "
             "inside forward.",
-            f"在你自己的代码中对 {network.call} 反向传播后这些参数没有梯度：{', '.join(own[:6])}，无法像书中那样训练。"))
+            f"在你自己的代码中对 {network.call} 反向传播后这些参数没有梯度：{', '.join(own[:6])}，无法像书中那样训练。\n"
+            "  提示：检查 forward 中的自定义 autograd Function、torch.no_grad() 或 .data。"))
     result = student.ask("train", f"training {network.call}", device=student.device)
     if not isinstance(result, dict) or "test_acc" not in result:
-        raise CheckFailure("the training run returned no result\n训练没有返回结果")
+        raise CheckFailure(bilingual("the training run returned no result", "训练没有返回结果。"))
     acc, target = float(result["test_acc"]), float(plan["target"])   # the target is the grader's, not the child's
     if not acc >= target:
         raise CheckFailure(bilingual(

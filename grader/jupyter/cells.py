@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TAG = re.compile(r"^#\s*\[(?P<module>\w+)\.py (?P<part>\d+)/(?P<total>\d+)\]")
-KIND_NAMES = {"shapes": "output shapes / 输出形状", "params": "parameter counts / 参数数量",
-              "structure": "structure / 结构", "property": "random configurations / 随机配置",
-              "behaviour": "behaviour / 行为", "training": "training / 训练"}
+KIND_NAMES = {"shapes": ("output shapes", "输出形状"), "params": ("parameter counts", "参数数量"),
+              "structure": ("structure", "结构"), "property": ("random configurations", "随机配置"),
+              "behaviour": ("behaviour", "行为"), "training": ("training", "训练")}
 MAX_SHOWN_OUTPUT = 1500
 # Columns of the text the kit writes into a notebook (docstrings, comments, check messages): a
 # notebook's code cells and outputs, and nbgrader's feedback, show about 80-88 monospace characters
@@ -330,10 +330,10 @@ def visible_tests(module: str, name: str, timeout: float = 60.0) -> None:
             if len(shown) > MAX_SHOWN_OUTPUT:
                 shown = shown[:MAX_SHOWN_OUTPUT] + "\n... (cut / 截断)"
             text += f"\n--- your code printed / 你的代码输出 ---\n{shown.rstrip()}"
-        raise CheckFailed(f"{failed} of {len(cases)} visible test(s) of {name} failed / "
-                          f"{name} 有 {failed} 项公开测试未通过\n{text}")
+        raise CheckFailed(f"{failed} of {len(cases)} visible test(s) of {name} failed.\n"
+                          f"{name} 有 {failed} 项公开测试未通过。\n{text}")
     print(wrap_text(text))
-    print(wrap_text(f"All {len(cases)} visible test(s) of {name} passed. / {name} 的公开测试全部通过。"))
+    print(wrap_text(f"All {len(cases)} visible test(s) of {name} passed.\n{name} 的公开测试全部通过。"))
 
 
 def indent(text: str, prefix: str = "    ") -> str:

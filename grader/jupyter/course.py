@@ -354,6 +354,8 @@ def hidden_source(module: str, kind: str, points: float, options: dict) -> str:
     args = [repr(module), repr(kind), f"timeout={options['timeout']:g}", f"memory_mb={options['memory']}"]
     if kind == "training":
         args += [f"train_timeout={options['train_timeout']:g}", f"device={options['device']!r}"]
+    if options.get("lang", "both") != "both":
+        args.append(f"lang={options['lang']!r}")
     return (comment(f"Hidden tests: {english} ({points:g} point{'s' if points != 1 else ''}).",
                     "They run when your notebook is graded.", f"隐藏测试：{chinese}（{points:g} 分），评分时运行。")
             + "\n### BEGIN HIDDEN TESTS\n"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -36,11 +37,12 @@ import time
 import warnings
 from pathlib import Path
 
+from ..text import Text
 from .cells import KIND_NAMES, Assembled, CheckFailed, indent, locate_lines, without_magics, wrap_text
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent   # where ``import grader`` finds this kit
 REPORTS: dict[tuple, dict] = {}      # (module, digest, train, limits...) -> the child's report
-HIDDEN_OPTIONS = ("timeout", "memory_mb", "train_timeout", "device")
+HIDDEN_OPTIONS = ("timeout", "memory_mb", "train_timeout", "device", "lang")
 
 
 # -- the module, from the notebook's cells ---------------------------------------------------
@@ -107,8 +109,8 @@ def trusted_outputs(text: str, score, execution_count) -> list:
     return outputs
 
 
-UNREADABLE = ("This grade cell cannot be read by the grader: 0 points; tell your instructor.\n"
-              "评分程序无法读取此评分单元：0 分，请联系老师。")
+UNREADABLE = Text.say("This grade cell cannot be read by the grader: 0 points; tell your instructor.",
+                      "评分程序无法读取此评分单元：0 分，请联系老师。")
 
 
 def regrade(nb, module: str | None = None) -> int:
@@ -123,7 +125,7 @@ def regrade(nb, module: str | None = None) -> int:
     count = 0
     for cell, call in zip(grade_cells, calls):
         if call is None or (module is not None and call[0] != module):
-            text, score = UNREADABLE, 0.0
+            text, score = wrap_text(UNREADABLE.show(notebook_lang(calls))), 0.0
         else:
             name, kind, options = call
             if training is not None:          # one grading with training for every kind, as ``grade`` does
@@ -137,8 +139,19 @@ def regrade(nb, module: str | None = None) -> int:
 
 # -- grading one module in a fresh process ---------------------------------------------------
 
+def notebook_lang(calls) -> str:
+    """The language the instructor chose for the notebook's grade cells (``nbgrader --lang``)."""
+    return next((call[2]["lang"] for call in calls if call and call[2].get("lang") in ("en", "zh")), "both")
+
+
+def kind_title(module: str, kind: str) -> Text:
+    from ..spec import NETWORKS
+    english, chinese = KIND_NAMES.get(kind, (kind, kind))
+    return Text.detail(f"{NETWORKS[module].title}, {english}", f"{NETWORKS[module].title}，{chinese}")
+
+
 def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory_mb: int = 3072,
-               train_timeout: float = 300.0, device: str = "cpu", train: bool | None = None
+               train_timeout: float = 300.0, device: str = "cpu", train: bool | None = None, lang: str = "both"
                ) -> tuple[str, float | None]:
     """What the grade cell of ``kind`` shows, and its score as nbgrader reads it: None for full
     points, a float strictly between 0 and the cell's points (partial credit), or 0.
@@ -146,32 +159,32 @@ def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory
     ``student()`` returns the ``Assembled`` module (or raises ``CheckFailed``). ``train``: grade
     with the training check (default: only for the training kind); a notebook with a training
     cell grades every kind in that one run, as ``python -m grader grade`` does."""
-    from ..spec import NETWORKS
-    title = NETWORKS[module].title
+    title = kind_title(module, kind)
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         try:
             results, max_points = kind_results(module, kind, student(), timeout, memory_mb, train_timeout,
                                                device, kind == "training" if train is None else train)
         except CheckFailed as failure:
-            message = str(failure)
+            message = failure.args[0] if failure.args and isinstance(failure.args[0], Text) else str(failure)
         except Exception as error:   # a bug here must not print a traceback into the notebook
-            message = (f"the notebook grader failed ({type(error).__name__}: {error}); "
-                       "tell your instructor\n评分程序出错，请联系老师。")
+            message = Text.say(f"the notebook grader failed ({type(error).__name__}: {error}); tell your instructor",
+                               "评分程序出错，请联系老师。")
         else:
             message = None
     if message is not None:
-        return wrap_text(f"{title}, {KIND_NAMES.get(kind, kind)}: 0 points / 0 分\n{message}"), 0.0
+        head = Text.detail(f"{title.parts[0].en}: 0 points", f"{title.parts[0].zh}：0 分")
+        return wrap_text((head + message).show(lang)), 0.0
     counted = [r for r in results if r["status"] != "skipped"]
     earned = sum(r["score"] for r in results)
     passed = sum(check_mark(r) == "✓" for r in counted)
     skipped = len(results) - len(counted)
-    summary = f"{passed} of {len(counted)} checks passed / 通过 {passed}/{len(counted)} 项"
-    if skipped:
-        summary = (f"{passed} of {len(counted)} checks passed, {skipped} skipped / "
-                   f"通过 {passed}/{len(counted)} 项，跳过 {skipped} 项")
-    lines = [f"{title}, {KIND_NAMES.get(kind, kind)}: {earned:g} / {max_points:g} points", summary]
-    lines += [check_line(r) for r in results]
+    summary = Text.say(f"{passed} of {len(counted)} checks passed"
+                       + (f", {skipped} skipped" if skipped else ""),
+                       f"通过 {passed}/{len(counted)} 项" + (f"，跳过 {skipped} 项" if skipped else ""))
+    head = Text.detail(f"{title.parts[0].en}: {earned:g} / {max_points:g} points",
+                       f"{title.parts[0].zh}：{earned:g} / {max_points:g} 分")
+    lines = [(head + summary).show(lang)] + [check_line(r, lang) for r in results]
     text = wrap_text("\n".join(lines))
     if earned <= 0:
         return text, 0.0
@@ -180,7 +193,8 @@ def grade_kind(module: str, kind: str, student, *, timeout: float = 60.0, memory
     return text, None
 
 
-SAME_MISTAKE = "same mistake as another check, charged there / 同一错误，已在别处扣分"
+SAME_MISTAKE = ("same mistake as another check, charged there", "同一错误，已在别处扣分")
+SKIPPED = ("skipped", "跳过")
 
 
 def check_mark(result: dict) -> str:
@@ -194,19 +208,22 @@ def check_mark(result: dict) -> str:
     return "✓" if result["status"] == "passed" else "✗"
 
 
-def check_line(result: dict) -> str:
-    """One check in a grade cell's message: its mark, points and name, then why, indented; e.g.
-    ``✗ [0/1.5] structure in eval mode`` or ``- [skipped / 跳过] training``."""
+def check_line(result: dict, lang: str = "both") -> str:
+    """One check in a grade cell's message, in ``lang``: its mark, points and name, then why, indented; e.g.
+    ``✗ [0/1.5] structure in eval mode`` or ``- [skipped] training``."""
+    zh = lang == "zh"
     mark = check_mark(result)
     points = f"{result['score']:g}/{result['max_score']:g}"
+    name = (result.get("name_zh") or result["name"]) if zh else result["name"]
     if mark == "-":          # out of the total when it is worth nothing here (0 of 0): no points shown
-        line = f"- [skipped / 跳过{', ' + points if result['max_score'] else ''}] {result['name']}"
+        line = f"- [{SKIPPED[zh]}{', ' + points if result['max_score'] else ''}] {name}"
     elif mark == "✓" and result["status"] != "passed":
-        line = f"✓ [{points}] {result['name']} ({SAME_MISTAKE})"
+        line = f"✓ [{points}] {name}" + (f"（{SAME_MISTAKE[1]}）" if zh else f" ({SAME_MISTAKE[0]})")
     else:
-        line = f"{mark} [{points}] {result['name']}"
-    if result["status"] != "passed" and result["output"]:
-        line += "\n" + indent(result["output"])
+        line = f"{mark} [{points}] {name}"
+    output = Text.of(result["output"]).show(lang)
+    if result["status"] != "passed" and output:
+        line += "\n" + indent(output)
     return line
 
 
@@ -217,17 +234,19 @@ def kind_results(module, kind, assembled, timeout, memory_mb, train_timeout, dev
         REPORTS[key] = grade_in_child(module, assembled.source, train, timeout, memory_mb, train_timeout, device)
     report = REPORTS[key]
     if "broken" in report:
-        raise CheckFailed(f"the grader could not run: {report['broken']}; tell your instructor\n"
-                          "评分程序无法运行，请联系老师。")
-    results = [dict(r, output=locate_lines(r["output"], module, assembled))
+        raise CheckFailed(Text.say(f"the grader could not run: {report['broken']}; tell your instructor",
+                                   "评分程序无法运行，请联系老师。"))
+    results = [dict(r, output=Text.of(r["output"]).map(lambda text: locate_lines(text, module, assembled)))
                for r in report["results"] if r["kind"] == kind]
     if results and all(r["status"] == "skipped" for r in results):
-        raise CheckFailed(f"this check could not run on the grading machine: {results[0]['output']}\n"
-                          "此项检查无法在评分机器上运行，请联系老师。\n"
-                          + "\n".join(f"- [skipped / 跳过] {r['name']}" for r in results))
+        raise CheckFailed(Text.say("this check could not run on the grading machine:",
+                                   "此项检查无法在评分机器上运行，请联系老师：") + results[0]["output"]
+                          + Text.detail("\n".join(f"- [{SKIPPED[0]}] {r['name']}" for r in results),
+                                        "\n".join(f"- [{SKIPPED[1]}] {r.get('name_zh') or r['name']}"
+                                                   for r in results)))
     if not results:
-        raise CheckFailed(f"the grader has no {kind} check for {module}; tell your instructor\n"
-                          "评分程序没有这项检查，请联系老师。")
+        raise CheckFailed(Text.say(f"the grader has no {kind} check for {module}; tell your instructor",
+                                   "评分程序没有这项检查，请联系老师。"))
     return results, sum(r["max_score"] for r in results)
 
 
@@ -292,7 +311,8 @@ def child_main(argv: list[str]) -> int:
         except GraderBroken as error:
             data = {"broken": str(error)}
         else:
-            data = {"results": [vars(r) for r in report.results], "execution_time": report.execution_time}
+            data = {"results": [dataclasses.asdict(r) for r in report.results],
+                    "execution_time": report.execution_time}
     except Exception as error:
         data = {"broken": f"{type(error).__name__}: {error}"}
     data["wall_time"] = time.monotonic() - started

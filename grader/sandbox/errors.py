@@ -4,6 +4,8 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from ..text import Text
+
 
 class SandboxError(Exception):
     """The child could not answer: ``status`` says why (timeout, crashed, killed, exited, refused, tampered, ...)."""
@@ -12,8 +14,8 @@ class SandboxError(Exception):
         super().__init__(english)
         self.status, self.english, self.chinese = status, english, chinese
 
-    def message(self) -> str:
-        return f"{self.english}\n{self.chinese}"
+    def message(self) -> Text:
+        return Text.say(self.english, self.chinese)
 
 
 class StudentError(Exception):

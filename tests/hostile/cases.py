@@ -59,7 +59,7 @@ CASES: list[Case] = [
     Case("hang-stdin", "hang", "hang_stdin.py", equal=True, printed=("stdin: ''", "input: EOF"),
          max_seconds=TIMEOUT),
     Case("memory-hog", "resources", "memory_hog.py", ("ran out of memory",), ("内存超出限制",)),
-    Case("output-flood", "resources", "output_flood.py", ("bytes cut] ...",), ("程序输出（截断）",),
+    Case("output-flood", "resources", "output_flood.py", ("bytes cut] ...",), ("的输出（截断）",),
          cli=True, max_seconds=90),
     Case("daemon-setsid", "processes", "daemon_setsid.py", equal=True, printed=("PID=",),
          modules=("lenet", "batch_norm")),
