@@ -1,6 +1,7 @@
 """Messages for students: what is wrong, where, expected vs. found, in English and Chinese."""
 from __future__ import annotations
 
+import re
 import traceback
 import unicodedata
 from pathlib import Path
@@ -105,8 +106,22 @@ def table_failure(spec: NetworkSpec, found, row: int, error: str = "", raised_in
         return head + table
     said = Text.say(f"Your forward pass raised in {raised_in}:" if raised_in else "Your forward pass raised:",
                     "你的前向计算出错：")
-    where_zh = Text((Part("", f"  ({raised_in})", said=False),)) if raised_in else Text()
+    where_zh = Text((Part("", f"  （{raised_in_zh(raised_in)}）", said=False),)) if raised_in else Text()
     return head + table + said + where_zh + Text.plain(f"  {error}")
+
+
+RAISED_IN = re.compile(r"(?P<op>.*?)(?: in (?P<where>layer .*?))?(?:, given (?P<given>\[[\d, ]*\]))?")
+
+
+def raised_in_zh(raised_in: str) -> str:
+    """``record.raised_in`` (``Linear(400 -> 120) in layer 8 (Linear), given [1, 16, 5, 5]``) in Chinese."""
+    match = RAISED_IN.fullmatch(raised_in)
+    if match is None:
+        return raised_in
+    op = "加法（+）" if match["op"] == "an addition" else match["op"]
+    parts = [f"出错的操作：{op}"] + ([f"位置：{match['where']}"] if match["where"] else []) \
+        + ([f"输入形状：{match['given']}"] if match["given"] else [])
+    return "，".join(parts)
 
 
 def first_difference(expected: list[LayerRow], found: list[LayerRow]) -> int | None:

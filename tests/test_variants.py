@@ -57,12 +57,15 @@ def test_a_defect_costs_at_most_one_share(operator, tmp_path):
     assert 0 < lost <= CAUSE_SHARE * design_points(variant.module) + 1e-9, (variant.id, report.text("en"))
 
 
-def test_a_layer_the_book_has_is_no_mistake_where_an_earlier_one_shrank_its_input(tmp_path):
-    """LeNet + BatchNorm's first convolution with stride 2 leaves 2x2 for the last AvgPool2d(2), which is then
-    recorded as global pooling (the same function there): the layer is the book's (``canonical.as_written``),
-    so the one mistake costs one share, not two (the whole set's run found it)."""
-    variant = next(v for v in DEFECTS if v.id == "batch_norm:0:stride")
-    (tmp_path / "batch_norm.py").write_text(variant.source())
-    report = grade_submission(tmp_path, ("batch_norm",), train=False)
-    assert report.max_score - report.score == CAUSE_SHARE * design_points("batch_norm"), report.text("en")
-    assert "global average pooling" not in report.text("en")
+# Defects the whole set's run (``benchmarks/variants.py``) found charged more than one share, each for a reason
+# of its own: a layer an earlier mistake's shapes made global pooling (``canonical.as_written``) or a no-op
+# (``absorbed``), a shortcut convolution read as the main branch's, a block's branches ordered otherwise.
+ONCE_TOO_DEAR = ["batch_norm:0:stride", "densenet:2.2:stride", "resnet:2.0.conv3:kernel", "resnet:3.0.conv2:delete"]
+
+
+@pytest.mark.parametrize("variant_id", ONCE_TOO_DEAR)
+def test_one_mistake_found_dear_by_the_whole_set_costs_one_share(variant_id, tmp_path):
+    variant = next(v for v in DEFECTS if v.id == variant_id)
+    (tmp_path / f"{variant.module}.py").write_text(variant.source())
+    report = grade_submission(tmp_path, (variant.module,), train=False)
+    assert report.max_score - report.score == CAUSE_SHARE * design_points(variant.module), report.text("en")

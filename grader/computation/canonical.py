@@ -36,6 +36,8 @@ class Node:
     index: int = -1               # its position in the recorded graph
     written: tuple | None = None  # (op, attrs) as the code wrote it, where the recorder named it otherwise (a
                                   # pooling whose window is its whole input is global pooling): ``as_written``
+    absorbed: tuple = ()          # (op, attrs) of operations the code applied to its output that computed
+                                  # nothing there (a global pooling of a 1x1 input): ``as_written``
 
     def signature(self):
         return self.op, self.attrs, self.inputs, self.shape, self.failed is None
@@ -116,13 +118,17 @@ def validate(data) -> dict:
             node["failed"] = inert(node["failed"][:300])
         if node.get("layer") is not None and type(node["layer"]) is not int:
             fail(f"node {k}: layer")
-        written = node.get("written")
-        if written is not None:
-            if not isinstance(written, dict) or not isinstance(written.get("op"), str) or len(written["op"]) > 100 \
-                    or not isinstance(written.get("attrs"), dict) or not valid_attrs(written["attrs"]):
-                fail(f"node {k}: written")
-            node["written"] = {"op": inert(written["op"]), "attrs": {
-                key: inert(v) if isinstance(v, str) else v for key, v in written["attrs"].items()}}
+        absorbed = node.get("absorbed", [])
+        if not isinstance(absorbed, list) or len(absorbed) > 8:
+            fail(f"node {k}: absorbed")
+        for key, forms in (("written", [node.get("written")]), ("absorbed", absorbed)):
+            for form in forms:
+                if form is not None and not valid_form(form):
+                    fail(f"node {k}: {key}")
+        if node.get("written") is not None:
+            node["written"] = inert_form(node["written"])
+        if absorbed:
+            node["absorbed"] = [inert_form(form) for form in absorbed]
     output = data.get("output")
     if output is not None and (type(output) is not int or not -1 <= output < len(nodes)):
         fail("output")
@@ -133,6 +139,17 @@ def validate(data) -> dict:
                               or any(type(d) is not int or not 0 <= d < 2**40 for d in shape)):
         fail("output_shape")
     return data
+
+
+def valid_form(form) -> bool:
+    """An operation as the code wrote it: ``{"op": name, "attrs": settings}``."""
+    return isinstance(form, dict) and isinstance(form.get("op"), str) and len(form["op"]) <= 100 \
+        and isinstance(form.get("attrs"), dict) and valid_attrs(form["attrs"])
+
+
+def inert_form(form: dict) -> dict:
+    return {"op": inert(form["op"]), "attrs": {k: inert(v) if isinstance(v, str) else v
+                                               for k, v in form["attrs"].items()}}
 
 
 def valid_attrs(attrs: dict) -> bool:
@@ -154,7 +171,8 @@ def raw_nodes(data: dict) -> list[Node]:
     return [Node(d["op"], {k: tupled(v) for k, v in d["attrs"].items()}, list(d["inputs"]),
                  tuple(d["shape"]) if d["shape"] is not None else None,
                  tuple(tuple(w) for w in d.get("where", ())), d.get("failed"),
-                 written=written_form(d.get("written"))) for d in data["nodes"]]
+                 written=written_form(d.get("written")),
+                 absorbed=tuple(written_form(a) for a in d.get("absorbed", ()))) for d in data["nodes"]]
 
 
 def written_form(written: dict | None) -> tuple | None:
@@ -194,6 +212,7 @@ def canonical(data: dict, order: str = "exact") -> Trace:
     digests: dict[int, str] = {-1: "input"}
     skeletons: dict[int, str] = {-1: "input"}
     depths: dict[int, int] = {-1: 0}      # layers with weights on the longest path from the input
+    lengths: dict[int, int] = {-1: 0}     # operations on the longest path: breaks a tie of depths
     for i in reached:
         node = nodes[i]
         children = [digests[j] for j in node.inputs]
@@ -204,13 +223,16 @@ def canonical(data: dict, order: str = "exact") -> Trace:
         below = sorted(skeletons[j] for j in node.inputs)
         skeletons[i] = hashlib.sha1(f"{node.op}{structural_attrs(node)}{below}".encode()).hexdigest()
         depths[i] = max((depths[j] for j in node.inputs), default=0) + (node.op in ("conv2d", "linear"))
+        lengths[i] = max((lengths[j] for j in node.inputs), default=0) + 1
     digest, skeleton, depth = digests.__getitem__, skeletons.__getitem__, depths.__getitem__
 
     def ordered_inputs(node: Node) -> list[int]:
         if node.op in COMMUTATIVE:
             if order == "exact":
                 return sorted(node.inputs, key=digest)
-            return sorted(node.inputs, key=lambda j: (-depth(j), skeleton(j)))
+            # the main branch first, as the book writes it: deeper, then longer (a block that lost its
+            # second convolution is as deep as its shortcut's 1x1 convolution, and still the longer path)
+            return sorted(node.inputs, key=lambda j: (-depth(j), -lengths[j], skeleton(j)))
         if node.op == "cat" and order == "align-branches":
             return sorted(node.inputs, key=skeleton)
         return node.inputs
@@ -227,7 +249,7 @@ def canonical(data: dict, order: str = "exact") -> Trace:
             inputs = [-1 if j == -1 else position[j] for j in ordered_inputs(node)]
             position[i] = len(emitted)
             emitted.append(Node(node.op, node.attrs, inputs, node.shape, node.where, node.failed,
-                                digest(i), skeleton(i), i, node.written))
+                                digest(i), skeleton(i), i, node.written, node.absorbed))
             continue
         stack.append((i, True))
         for j in reversed(ordered_inputs(node)):
@@ -278,7 +300,8 @@ def replay_form(graphs: dict) -> dict:
     ordered = {mode: in_canonical_order(graph) for mode, graph in graphs.items()}
     numbers = layer_numbers(ordered)
     return {mode: {**{k: v for k, v in graph.items() if k != "nodes"},
-                   "nodes": [{**{k: v for k, v in node.items() if k not in ("where", "in_shape", "written")},
+                   "nodes": [{**{k: v for k, v in node.items()
+                                 if k not in ("where", "in_shape", "written", "absorbed")},
                               **({"layer": numbers[node["layer"]]} if "layer" in node else {})}
                              for node in graph["nodes"]]}
             for mode, graph in ordered.items()}

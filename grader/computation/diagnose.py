@@ -283,7 +283,10 @@ def skip_cause(expected: Trace, found: Trace) -> Cause | None:
                              "the shortcut is added after the final ReLU; the book adds it before.",
                              "捷径在最后的 ReLU 之后才相加；书中在 ReLU 之前相加。", hint, hint_zh,
                              "shortcut added after the final ReLU")
-            if s is not None and s.op == "conv2d" and s.attrs["weight"][2:] != (1, 1):
+            if s is not None and s.op == "conv2d" and s.attrs["weight"][2:] != (1, 1) \
+                    and not any(o is not None and o.op == "batch_norm" for o in sources):
+                # the main branch's conv2 added before bn2 (a BatchNorm on the other side is the main branch:
+                # then this convolution is the shortcut's, with its own mistake)
                 return Cause(("shortcut", "before bn2"), where_text(f),
                              "the shortcut is added before the second BatchNorm; the book adds it after bn2.",
                              "捷径在第二个 BatchNorm 之前相加；书中在 bn2 之后相加。", hint, hint_zh,
@@ -658,6 +661,8 @@ def diagnose(expected_data: dict, found_data: dict, input_shape, call: str | Non
             if family(e.op) == "activation" and i and (i - 1, None) in paired \
                     and expected.nodes[i - 1].op in ("conv2d", "linear"):
                 continue         # the layer it follows is missing too: one mistake
+            if before is not None and as_written(e) in before.absorbed:
+                continue         # the code has it: it computes nothing on the input an earlier mistake left
             if twin is not None:
                 cause = moved_cause(e, found.nodes[twin], expected.nodes[i - 1] if i else None)
             else:

@@ -224,6 +224,10 @@ class Recorder(TorchFunctionMode):
         op, attrs = describe(op, args, kwargs)
         x = tracked[0]
         if len(inputs) == 1 and is_no_op(op, attrs, x, result):
+            if inputs[0] >= 0 and len(self.nodes[inputs[0]].get("absorbed", ())) < MAX_ABSORBED:
+                # the code's operation, which computes nothing on this input (``canonical.as_written``)
+                self.nodes[inputs[0]].setdefault("absorbed", []).append(
+                    {"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}})
             return self.alias(result, inputs[0])
         shape = tuple(result.shape)
         if self.reused(op, args, kwargs):
@@ -302,6 +306,9 @@ def produced_shapes(model: nn.Module, input_shape, device="meta") -> dict:
     failed = [n for n in graph["nodes"] if n.get("failed")]
     return {"shapes": shapes, "output": output, "error": graph["error"],
             "raised_in": raised_in(failed[-1]) if failed else None}
+
+
+MAX_ABSORBED = 8           # operations that computed nothing, kept on the node they left unchanged
 
 
 OPERATION_NAMES = {"conv2d": "Conv2d", "linear": "Linear", "batch_norm": "BatchNorm", "max_pool2d": "MaxPool2d",
