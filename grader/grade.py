@@ -62,17 +62,24 @@ class GradeReport:
             grouped.setdefault(result.module, []).append(result)
         return grouped
 
+    def score_text(self) -> Text:
+        return Text.say(f"Score {self.score:g} / {self.max_score:g}.", f"得分 {self.score:g} / {self.max_score:g}。")
+
+    def left_out_text(self) -> Text:
+        """The checks out of the total (a training check the device does not run), or nothing."""
+        left_out = [r for r in self.results if not r.counted]
+        if not left_out:
+            return Text()
+        return Text.say("Not run on this grading machine, so not part of the total: "
+                        + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".",
+                        "以下检查未在这台评分机器上运行，不计入总分："
+                        + "；".join(f"{r.module} {r.kind_name('zh')}" for r in left_out) + "。")
+
     def gradescope(self, lang: str = "both") -> dict:
         """Gradescope's results.json, its messages in ``lang``. A check left out of the total (a training check
         the device does not run: 0 of 0) is not a test there, where it would show as a pass; the summary
         names it."""
-        left_out = [r for r in self.results if not r.counted]
-        summary = Text.say(f"Score {self.score:g} / {self.max_score:g}.", f"得分 {self.score:g} / {self.max_score:g}。")
-        if left_out:           # its own line: the first is the score, which Gradescope may replace
-            summary += Text.say("Not run on this grading machine, so not part of the total: "
-                                + "; ".join(f"{r.module} {r.kind}" for r in left_out) + ".",
-                                "以下检查未在这台评分机器上运行，不计入总分："
-                                + "；".join(f"{r.module} {r.kind_name('zh')}" for r in left_out) + "。")
+        summary = self.score_text() + self.left_out_text()
         return {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
                 "execution_time": round(self.execution_time, 2), "output": summary.show(lang),
                 "tests": [r.gradescope(lang) for r in self.results if r.counted]}

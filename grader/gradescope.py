@@ -274,25 +274,26 @@ def build_package(out: Path, train: bool, modules, feedback: str, visibility: st
 
 # -- running on Gradescope ----------------------------------------------------------------------
 
-def find_submission(submission: Path, modules, scratch: Path) -> tuple[dict[str, Path], list[str]]:
+def find_submission(submission: Path, modules, scratch: Path) -> tuple[dict[str, Path], list[Text]]:
     """The module files in Gradescope's submission folder (uploaded loose, in folders, or as a zip)."""
     from .batch import ZipRejected, find_modules, shown_path, unpack_zip
     found, notes = find_modules(submission, modules)
     if not found:
         archives = sorted(submission.glob("*.zip"))
         if len(archives) == 1:
+            name = escaping.name(archives[0].name)
             try:
                 found, notes, _ = unpack_zip(archives[0], scratch / "unzipped", modules)
-                notes.insert(0, f"graded the files inside {escaping.name(archives[0].name)}")
+                notes.insert(0, Text.say(f"graded the files inside {name}", f"评分的是 {name} 中的文件"))
             except ZipRejected as error:
-                notes = [f"{escaping.name(archives[0].name)} was rejected: {error}"]
+                notes = [Text.say(f"{name} was rejected: {error}", f"{name} 被拒绝：{error.zh or error}")]
     for module, path in found.items():
         if path.parent != submission:
             try:
                 shown = shown_path(path.relative_to(submission).parts)
             except ValueError:
                 shown = escaping.name(path.name)
-            notes.append(f"{module}.py: graded {shown}")
+            notes.append(Text.say(f"{module}.py: graded {shown}", f"{module}.py：评分的是 {shown}"))
     return found, notes
 
 
@@ -329,7 +330,7 @@ def run_autograder(root: Path) -> int:
                                                 train_limits=train_limits, device=device)
                 if rejected and module not in found:
                     for result in graded.results:
-                        result.output = Text.plain(rejected[0]) + result.output
+                        result.output = rejected[0] + result.output
                 report.results += graded.results
         except grade.GraderBroken as error:
             print(f"run_autograder: the grader could not run: {error}", file=sys.stderr)
@@ -338,7 +339,7 @@ def run_autograder(root: Path) -> int:
     data = report.gradescope(lang)
     data.pop("max_score", None)          # Gradescope takes the maximum from the assignment's settings
     if notes:
-        data["output"] += "\n" + "\n".join(notes)
+        data["output"] += "\n" + "\n".join(note.show(lang) for note in notes)
     if feedback != "full":
         data["output"] += "\n" + Text.say(
             "Checks marked shapes/params are the ones your visible tests make; the other, hidden checks show "
@@ -348,10 +349,10 @@ def run_autograder(root: Path) -> int:
             + ("标题、你的代码出错的那一行和你的代码的输出。" if feedback == "brief" else "通过与否。")).show(lang)
     titles = {r.name: r.name_zh for r in report.results}
     data["tests"] = [student_view(r, feedback, visibility, lang, titles) for r in report.results if r.counted]
-    if visibility != "visible":          # the first line said "Score X / Y", hidden checks' points included
-        shown = visible_summary(data["tests"], visibility, lang)
-        score_lines = 2 if lang == "both" else 1       # the score, first (``GradeReport.gradescope``)
-        data["output"] = "\n".join([shown] + data["output"].split("\n")[score_lines:])
+    if visibility != "visible":          # the score said "Score X / Y", hidden checks' points included
+        score = report.score_text().show(lang)          # what ``GradeReport.gradescope`` wrote first
+        rest = data["output"][len(score):] if data["output"].startswith(score) else "\n" + data["output"]
+        data["output"] = visible_summary(data["tests"], visibility, lang) + rest
     data["visibility"] = "visible"
     data["stdout_visibility"] = "hidden"
     data["output_format"] = "text"

@@ -233,6 +233,7 @@ def test_hidden_points_stay_out_of_the_visible_output(package, tmp_path):
     config_path = root / "source" / "kit" / "autograder.json"
     config = json.loads(config_path.read_text())
     config["hidden_visibility"] = "after_due_date"
+    config["lang"] = "zh"                   # gradescope --lang zh: what students see is in Chinese only
     config_path.write_text(json.dumps(config))
     lenet = (ROOT / "solutions" / "lenet.py").read_text()
     (root / "submission" / "lenet.py").write_text(
@@ -247,4 +248,8 @@ def test_hidden_points_stay_out_of_the_visible_output(package, tmp_path):
     assert visible and later
     got, out_of = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
     assert f"{got:g} / {out_of:g}" in data["output"].splitlines()[0]
-    assert f"{data['score']:g} /" not in data["output"] and "Score " not in data["output"], data["output"]
+    assert f"{data['score']:g} /" not in data["output"] and "得分" not in data["output"], data["output"]
+    assert data["output"].startswith("可见检查")
+    from tests.test_language import english_lines_in
+    shown = "\n".join([data["output"]] + [t["name"] + "\n" + t["output"] for t in data["tests"]])
+    assert english_lines_in(shown) == [], shown

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import escaping
 from ..spec import MODULES
+from ..text import Text
 
 MAX_SOURCE_BYTES = 1_000_000          # the sandbox refuses bigger module files; so do we
 SKIP_DIRS = {"__MACOSX", "__pycache__", ".venv", "venv", "env", "site-packages", "node_modules", ".git"}
@@ -35,8 +36,9 @@ def choose(paths: list[tuple[str, ...]], modules) -> tuple[dict[str, tuple[str, 
         if candidates:
             chosen[module] = candidates[0]
             if len(candidates) > 1:
-                notes.append(f"several {module}.py ({', '.join(shown_path(c) for c in candidates[:4])}): "
-                             f"graded {shown_path(candidates[0])}")
+                listed = ', '.join(shown_path(c) for c in candidates[:4])
+                notes.append(Text.say(f"several {module}.py ({listed}): graded {shown_path(candidates[0])}",
+                                      f"有多个 {module}.py（{listed}）：评分的是 {shown_path(candidates[0])}"))
     return chosen, notes
 
 

@@ -47,7 +47,8 @@ def write_student(out: Path, student: Student, results: list[dict], seconds: flo
                                maximum=assignment_maximum(options))
     data = report.gradescope(options.lang)
     rejected = Text.say(student.rejected, student.rejected_zh) if student.rejected else Text()
-    notes = [n for n in rejected.show(options.lang).split("\n") if n] + student.notes
+    notes = [line for note in [rejected, *student.notes] for line in Text.of(note).show(options.lang).split("\n")
+             if line]
     if status == "error":
         notes += Text.say("some files could not be graded (see the failed checks); they are graded again "
                           "on the next run", "有些文件未能评分（见未通过的检查）；下次运行时会重新评分。"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import escaping
+from ..text import Text
 from .archives import ZipRejected, described, unpack_zip
 from .discovery import MAX_SOURCE_BYTES, find_modules, shown_path
 
@@ -20,7 +21,7 @@ class Student:
     source: Path                                   # the folder or the .zip
     files: dict[str, tuple[Path, str]] = field(default_factory=dict)   # module -> (folder to grade, key)
     shown: dict[str, str] = field(default_factory=dict)                # module -> path shown in reports
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
     rejected: str = ""                            # why the whole submission is refused
     rejected_zh: str = ""                         # the same in Chinese, where there is one
     fingerprint: str = ""
@@ -102,9 +103,11 @@ def prepare(student_id: str, source: Path, modules, work: Path, empty: Path) -> 
         student.rejected_zh = f"无法读取提交的 {escaping.name(source.name)}（{detail}）。"
         student.notes, found, shown = [], {}, {}
     if escaping.name(source.name) != source.name:
-        student.notes.insert(0, f"the name {escaping.name(source.name)} holds characters that cannot be shown as "
-                             "they are (control characters, or bytes that are not UTF-8): it is shown escaped, "
-                             "as here; rename it")
+        student.notes.insert(0, Text.say(
+            f"the name {escaping.name(source.name)} holds characters that cannot be shown as they are (control "
+            "characters, or bytes that are not UTF-8): it is shown escaped, as here; rename it",
+            f"文件名 {escaping.name(source.name)} 含有无法原样显示的字符（控制字符或非 UTF-8 字节），"
+            "此处以转义形式显示；请重命名。"))
     for module in modules:
         if module in found:
             path = found[module]
