@@ -69,3 +69,18 @@ def test_one_mistake_found_dear_by_the_whole_set_costs_one_share(variant_id, tmp
     (tmp_path / f"{variant.module}.py").write_text(variant.source())
     report = grade_submission(tmp_path, (variant.module,), train=False)
     assert report.max_score - report.score == CAUSE_SHARE * design_points(variant.module), report.text("en")
+
+
+SCRATCH_GRADED = ["mean axes (0,)", "gamma and beta not applied"]
+
+
+@pytest.mark.parametrize("operator", SCRATCH_GRADED)
+def test_a_mistake_in_the_scratch_layer_costs_one_share_and_is_named(operator, tmp_path):
+    """The ninth network's variants (``tests/corpus/scratch_variants.py``): these two once cost more than a share
+    (a mean over other axes read as two mistakes; gamma left out read as gradients cut off)."""
+    from tests.corpus.scratch_variants import named, scratch_variants
+    variant = next(v for v in scratch_variants() if v.operator == operator)
+    (tmp_path / f"{variant.module}.py").write_text(variant.source())
+    report = grade_submission(tmp_path, (variant.module,), train=False)
+    assert report.max_score - report.score == CAUSE_SHARE * design_points(variant.module), report.text("en")
+    assert named(variant, report), report.text("en")

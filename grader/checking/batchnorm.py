@@ -24,7 +24,8 @@ from ..computation.diagnose import Cause
 from ..report import CheckFailure, bilingual, display_width
 from ..text import Text
 from .batchnorm_causes import (BOOK_AXES, affine_cause, axes_cause, batch_in_prediction_cause, cause, eps_cause,
-                               gradient_cause, momentum_cause, moving_in_training_cause, never_updated_cause,
+                               gradient_cause, mean_axes_cause, momentum_cause, moving_in_training_cause,
+                               never_updated_cause,
                                unbiased_cause, updated_in_prediction_cause, variance_axes_cause)
 
 TOL = 2e-4            # float32 arithmetic of the student against float64 here
@@ -163,10 +164,13 @@ def departures(where, x, eps, moving_mean):
                 for used in dict.fromkeys((eps, BOOK_EPS, 0.0)):
                     for affine in (True, False):
                         causes = []
-                        if mean_axes != book:
+                        if mean_axes != book and var_axes == mean_axes:     # one choice of axes, used twice
                             causes.append(axes_cause(where, rank, mean_axes))
-                        if var_axes != mean_axes:
-                            causes.append(variance_axes_cause(where, rank, var_axes, mean_axes))
+                        else:           # each statistic's own axes: the variance is around the mean taken
+                            if mean_axes != book:
+                                causes.append(mean_axes_cause(where, rank, mean_axes))
+                            if var_axes != book:
+                                causes.append(variance_axes_cause(where, rank, var_axes, mean_axes))
                         if unbiased:
                             if count(x, var_axes) < 2:
                                 continue
@@ -266,9 +270,11 @@ def check_training_step(where, what, x, gamma, beta, eps, found: dict, g, moving
              [f"expected (nn.BatchNorm): Y = {shown(expected['Y'])}", f"found (yours):           Y = "
               f"{shown(found.get('Y'))}"], named)
     for name in ("dX", "dgamma", "dbeta"):
-        if found.get(name) is None:
+        if found.get(name) is None:         # gamma or beta outside the computation: not applied (at their
+            # first values, ones and zeros, the output cannot tell), the mistake the function check names too
             fail(f"in training, {what}: no gradient reaches {name[1:]}.",
-                 f"训练模式下，{what}：{name[1:]} 没有得到梯度。", [], gradient_cause(where))
+                 f"训练模式下，{what}：{name[1:]} 没有得到梯度。", [],
+                 gradient_cause(where) if name == "dX" else affine_cause(where))
         if not close(found[name], expected[name].reshape(-1)):
             where_first = first_difference_at(found[name], expected[name].reshape(-1))
             fail(f"in training, {what}: the gradient with respect to {name[1:]} differs from nn.BatchNorm's.",

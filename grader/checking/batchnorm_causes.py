@@ -36,6 +36,16 @@ def axes_cause(where, rank, axes):
                  f"BatchNorm: mean/variance over axes {axes} instead of {book}")
 
 
+def mean_axes_cause(where, rank, axes):
+    book = BOOK_AXES[rank]
+    return cause("mean axes", where,
+                 f"the mean is taken over axes {axes} of a {rank}-D input; the book takes it over axes {book} "
+                 "(your variance is over the book's axes, around that mean).",
+                 f"均值是在 {rank} 维输入的轴 {axes} 上计算的；书中在轴 {book} 上计算（你的方差按书中的轴、围绕这个均值计算）。",
+                 f"mean = X.mean(dim={book}, keepdim=True).", f"mean = X.mean(dim={book}, keepdim=True)。",
+                 f"BatchNorm: mean over axes {axes} instead of {book}")
+
+
 def variance_axes_cause(where, rank, axes, mean_axes):
     book = BOOK_AXES[rank]
     return cause("variance axes", where,
