@@ -38,6 +38,7 @@ class Node:
                                   # pooling whose window is its whole input is global pooling): ``as_written``
     absorbed: tuple = ()          # (op, attrs) of operations the code applied to its output that computed
                                   # nothing there (a global pooling of a 1x1 input): ``as_written``
+    absorbed_at: tuple = ()       # where each of them is (a Flatten: a layer of the student's with no node)
 
     def signature(self):
         return self.op, self.attrs, self.inputs, self.shape, self.failed is None
@@ -142,14 +143,21 @@ def validate(data) -> dict:
 
 
 def valid_form(form) -> bool:
-    """An operation as the code wrote it: ``{"op": name, "attrs": settings}``."""
+    """An operation as the code wrote it: ``{"op": name, "attrs": settings}`` (and its ``where``)."""
     return isinstance(form, dict) and isinstance(form.get("op"), str) and len(form["op"]) <= 100 \
-        and isinstance(form.get("attrs"), dict) and valid_attrs(form["attrs"])
+        and isinstance(form.get("attrs"), dict) and valid_attrs(form["attrs"]) and valid_where(form.get("where", []))
+
+
+def valid_where(where) -> bool:
+    return isinstance(where, list) and len(where) <= MAX_WHERE and all(
+        isinstance(w, list) and len(w) == 2 and all(isinstance(x, str) and len(x) <= MAX_TEXT for x in w)
+        for w in where)
 
 
 def inert_form(form: dict) -> dict:
+    inert_where = {"where": [[inert(name), inert(cls)] for name, cls in form["where"]]} if "where" in form else {}
     return {"op": inert(form["op"]), "attrs": {k: inert(v) if isinstance(v, str) else v
-                                               for k, v in form["attrs"].items()}}
+                                               for k, v in form["attrs"].items()}, **inert_where}
 
 
 def valid_attrs(attrs: dict) -> bool:
@@ -172,7 +180,9 @@ def raw_nodes(data: dict) -> list[Node]:
                  tuple(d["shape"]) if d["shape"] is not None else None,
                  tuple(tuple(w) for w in d.get("where", ())), d.get("failed"),
                  written=written_form(d.get("written")),
-                 absorbed=tuple(written_form(a) for a in d.get("absorbed", ()))) for d in data["nodes"]]
+                 absorbed=tuple(written_form(a) for a in d.get("absorbed", ())),
+                 absorbed_at=tuple(tuple(tuple(w) for w in a.get("where", ())) for a in d.get("absorbed", ())))
+            for d in data["nodes"]]
 
 
 def written_form(written: dict | None) -> tuple | None:
@@ -249,7 +259,7 @@ def canonical(data: dict, order: str = "exact") -> Trace:
             inputs = [-1 if j == -1 else position[j] for j in ordered_inputs(node)]
             position[i] = len(emitted)
             emitted.append(Node(node.op, node.attrs, inputs, node.shape, node.where, node.failed,
-                                digest(i), skeleton(i), i, node.written, node.absorbed))
+                                digest(i), skeleton(i), i, node.written, node.absorbed, node.absorbed_at))
             continue
         stack.append((i, True))
         for j in reversed(ordered_inputs(node)):

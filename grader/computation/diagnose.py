@@ -210,17 +210,26 @@ def enclosing(node: Node | None) -> tuple:
     return node.where[:-1] if node is not None else ()
 
 
+def last_layer(node: Node) -> Node:
+    """The student's last layer at ``node``'s output: a layer that computed nothing there (a ``Flatten``) after
+    it, when it is a layer of its own at the same depth (a Flatten inside a block is not the place)."""
+    for where in reversed(node.absorbed_at):
+        if where and where != node.where and len(where) == len(node.where):
+            return replace(node, where=where)
+    return node
+
+
 def missing_cause(e: Node, before: Node | None, following: Node | None = None) -> Cause:
     """``before``/``following``: the student's operations around the place. Named after the one before when
     it is in the same block as the one after (or there is none after); else before the one after, which is in
     the block that lacks it (a branch of an Inception that starts with the missing layer)."""
     fam = family(e.op) or ("layer" if e.op in ("conv2d", "linear") else e.op)
     if before is not None and following is not None and enclosing(before) == enclosing(e) != enclosing(following):
-        where = f"after {where_text(before)}"   # the last of its block (the book's names, where theirs agree)
+        where = f"after {where_text(last_layer(before))}"   # the last of its block (the book's names, where theirs agree)
     elif following is not None and (before is None or enclosing(before) != enclosing(following)):
         where = f"before {where_text(following)}"
     else:
-        where = f"after {where_text(before)}" if before is not None else "at the start of the network"
+        where = f"after {where_text(last_layer(before))}" if before is not None else "at the start of the network"
     what = layer_text(e)
     gist = {"activation": f"{LAYER_NAMES.get(e.op, e.op)} missing", "dropout": "dropout missing",
             "batch_norm": "BatchNorm missing"}.get(fam, f"{what} missing")

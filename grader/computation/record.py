@@ -227,7 +227,8 @@ class Recorder(TorchFunctionMode):
             if inputs[0] >= 0 and len(self.nodes[inputs[0]].get("absorbed", ())) < MAX_ABSORBED:
                 # the code's operation, which computes nothing on this input (``canonical.as_written``)
                 self.nodes[inputs[0]].setdefault("absorbed", []).append(
-                    {"op": op, "attrs": {k: plain(v) for k, v in attrs.items()}})
+                    {"op": op, "attrs": {k: plain(v) for k, v in attrs.items()},
+                     "where": [list(w) for w in self.location[1:]]})
             return self.alias(result, inputs[0])
         shape = tuple(result.shape)
         if self.reused(op, args, kwargs):
