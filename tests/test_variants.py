@@ -1,7 +1,8 @@
 """Variants of the book's networks from operators (``tests/corpus/variants.py``): a sample in the suite.
 
 The whole set (about 1,200 single-defect variants and 800 rewrites across the
-eight networks the generator reaches) runs in ``python -m benchmarks.variants``;
+eight networks the generator reaches, and the ninth's, the BatchNorm from
+scratch, ``scratch_variants.py``) runs in ``python -m benchmarks.variants``;
 here, every 25th defect is diagnosed in this process, and a few of each kind
 are graded. A defect must be named at its place (at least 95 % of them) and
 cost at most one share; a rewrite computes the book's function and keeps
