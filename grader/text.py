@@ -16,7 +16,7 @@ pytest print. ``dataclasses.asdict`` turns a ``Text`` into JSON-able data and
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable
 
 LANGS = ("en", "zh", "both")
 
@@ -125,12 +125,3 @@ class Text:
             if n and tuple(parts[start:start + n]) == old.parts:
                 return Text(tuple(parts[:start]) + new.parts + tuple(parts[start + n:]))
         return self
-
-
-def joined(texts: Iterable) -> Text:
-    return Text.of(*texts)
-
-
-def shown(message, lang: str) -> str:
-    """A result's message (a ``Text``, or a string that is the same in every language) in ``lang``."""
-    return Text.of(message).show(lang)
