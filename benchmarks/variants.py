@@ -25,6 +25,8 @@ from pathlib import Path
 
 
 def spread(items: list, count: int) -> list:
+    if count <= 0:
+        return []
     if count >= len(items):
         return list(items)
     step = len(items) / count
