@@ -174,3 +174,14 @@ def test_the_instructors_choice_reaches_the_grade_cells():
     assert call == ("lenet", "structure", {"timeout": 60, "memory_mb": 3072, "lang": "zh"})
     assert notebook_lang([call]) == "zh"
     assert "lang" not in hidden_call(hidden_source("lenet", "structure", 1.5, dict(options, lang="both")))[2]
+
+
+def test_a_long_message_is_bounded_in_each_language():
+    """``outcome.clean_text``: a message a submission makes long (its printed output, its exception) stays
+    within the limit in each language, its parts cut in proportion."""
+    from grader.checking.outcome import MAX_TEXT_CHARS
+    flood = Text.say("your code raised:", "你的代码抛出了异常：") + Text.plain("x" * 100_000) + Text.plain("y" * 50_000)
+    result = Result("lenet", "shapes", "x", 1, 0, "failed", flood)
+    for lang in ("en", "zh"):
+        assert len(result.output.show(lang)) <= MAX_TEXT_CHARS + 200, lang
+    assert result.output.show("zh").startswith("你的代码抛出了异常：") and "[... cut ...]" in result.output.show("en")

@@ -22,7 +22,10 @@ def clean_text(text, limit: int = MAX_TEXT_CHARS):
     if isinstance(text, Text):
         parts = text.parts if len(text.parts) <= MAX_PARTS else \
             text.parts[:MAX_PARTS // 2] + Text.plain("[... cut ...]").parts + text.parts[-MAX_PARTS // 2:]
-        return Text(parts).map(lambda form: clean_text(form, limit))
+        # each language's form within ``limit`` in all: when the parts together are longer, each gets its share
+        longest = max(sum(len(p.en) for p in parts), sum(len(p.zh) for p in parts), 0)
+        each = limit if longest <= limit else max(200, limit // max(1, len(parts)))
+        return Text(parts).map(lambda form: clean_text(form, each))
     text = inert(text, lines=True)
     return text if len(text) <= limit else text[:limit // 2] + "\n[... cut ...]\n" + text[-limit // 2:]
 
