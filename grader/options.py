@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .spec import ALL_MODULES, MODULES, NETWORKS
+from .text import LANGS
 
 DEFAULT_TIMEOUT = 60.0          # seconds for all non-training checks of one network
 DEFAULT_TRAIN_TIMEOUT = 300.0   # seconds for the training check of one network
@@ -21,6 +22,11 @@ TRAIN_BUDGET_CAP = 3
 def max_train_seconds(train_timeout: float) -> float:
     """The longest the training check of one network may take (see TRAIN_BUDGET_CAP)."""
     return TRAIN_BUDGET_CAP * train_timeout
+
+
+def add_lang_option(parser, default: str | None, what: str) -> None:
+    """``--lang en|zh|both``: the one language choice of every command (``grader/text.py``)."""
+    parser.add_argument("--lang", choices=LANGS, default=default, help=f"language of {what}")
 
 
 def add_grading_options(parser, devices=("auto", "cpu", "cuda"), default_device="auto") -> None:

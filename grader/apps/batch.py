@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from ..batch import MAX_JOBS, BatchAborted, Options, parse_shard, run_batch, slurm_shard
-from ..options import add_grading_options, readable_folder, selected_modules
+from ..options import add_grading_options, add_lang_option, readable_folder, selected_modules
 
 
 def configure(parser):
@@ -24,8 +24,7 @@ def configure(parser):
                              "N = SLURM_ARRAY_TASK_COUNT, for an array 1-N or 0-(N-1) without gaps (sbatch "
                              "--array=1-8); any other array (--array=3, a rerun of one part) needs --shard")
     parser.add_argument("--force", action="store_true", help="grade again students already graded")
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default="en",
-                        help="language of each report.txt and results.json (default %(default)s)")
+    add_lang_option(parser, "en", "each report.txt and results.json (default %(default)s)")
     add_grading_options(parser)
 
 

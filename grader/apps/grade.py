@@ -7,15 +7,14 @@ import sys
 from pathlib import Path
 
 from ..grade import GraderBroken, grade_submission, resolve_device
-from ..options import add_grading_options, readable_folder, selected_modules
+from ..options import add_grading_options, add_lang_option, readable_folder, selected_modules
 from ..sandbox import Limits, start_zygote
 
 
 def configure(parser):
     parser.add_argument("submission", help="folder with the student's module files")
     parser.add_argument("--json", metavar="FILE", help="write Gradescope-style results.json here")
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default=None,
-                        help="language of the report (default en) and of --json's messages (default both)")
+    add_lang_option(parser, None, "the report (default en) and of --json's messages (default both)")
     parser.add_argument("--checks", metavar="DIR", help="a folder of the course's own hidden checks (pytest "
                         "tests, see docs/instructors/grading.md); the same as D2L_KIT_CHECKS")
     add_grading_options(parser)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..gradescope import FEEDBACK, VISIBILITY, PackageError, assignment_settings, build_package, run_autograder
-from ..options import add_grading_options, selected_modules
+from ..options import add_grading_options, add_lang_option, selected_modules
 
 
 def configure(parser):
@@ -19,8 +19,7 @@ def configure(parser):
     parser.add_argument("--hidden-visibility", choices=VISIBILITY, default="visible",
                         help="Gradescope visibility of the hidden checks (default %(default)s)")
     add_grading_options(parser, devices=("cpu",), default_device="cpu")   # Gradescope's containers have no GPU
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default="both",
-                        help="language of what students see (default %(default)s)")
+    add_lang_option(parser, "both", "what students see (default %(default)s)")
     parser.add_argument("--no-warm", action="store_true",
                         help="do not precompute the reference's observations (each container computes them)")
     parser.add_argument("--no-data", action="store_true",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..jupyter.course import DEFAULT_ASSIGNMENT, git_exposure, write_course
 from ..jupyter.kernel import KERNEL_NAME, install_kernelspec, sandbox_unavailable
-from ..options import add_grading_options, selected_modules
+from ..options import add_grading_options, add_lang_option, selected_modules
 from ..sandbox import Limits
 
 
@@ -18,8 +18,7 @@ def configure(parser):
     # --device: where the grading machine trains; the course has training cells only for
     # the networks whose training check runs there.
     add_grading_options(parser, devices=("cpu", "cuda"), default_device="cpu")
-    parser.add_argument("--lang", choices=("en", "zh", "both"), default="both",
-                        help="language of the grade cells' messages (default %(default)s)")
+    add_lang_option(parser, "both", "the grade cells' messages (default %(default)s)")
 
 
 def main(args) -> int:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from .. import escaping
+from ..text import LABELS as DETAIL_LABELS
 from ..spec import NETWORKS
 from .options import Options, assignment_maximum
 
@@ -21,8 +22,8 @@ from .options import Options, assignment_maximum
 STUB_MARKS = ("is not implemented yet", "尚未实现")               # the stubs' message (grader/stubgen.py)
 MISSING_MARKS = ("is missing from the submission", "提交中缺少")    # the sandbox's message for a missing file
 REJECTED_MARKS = ("was rejected:", "提交的压缩包被拒绝")            # batch's message for a refused archive
-LABELS = {"where:": "where:", "位置：": "where:", "found:": "found:", "你的：": "found:", "expected:": "expected:",
-          "书中：": "expected:"}
+LABELS = {form: english for english, chinese in (DETAIL_LABELS[k] for k in ("where", "found", "expected"))
+          for form in (english, chinese)}         # a detail's label, in either language -> in English
 
 
 def marked(text: str, marks) -> bool:

@@ -22,7 +22,7 @@ from torch import nn
 
 from ..computation.diagnose import Cause
 from ..report import CheckFailure, bilingual, display_width
-from ..text import Text
+from ..text import LABELS, Text
 from .batchnorm_causes import (BOOK_AXES, affine_cause, axes_cause, batch_in_prediction_cause, cause, eps_cause,
                                gradient_cause, mean_axes_cause, momentum_cause, moving_in_training_cause,
                                never_updated_cause,
@@ -233,7 +233,7 @@ def training_gradient_cause(where, x, gamma, beta, eps, g, name, found) -> list[
 # -- the verdicts -----------------------------------------------------------------------------------
 
 DETAIL_LABELS = {"expected (nn.BatchNorm):": "书中 (nn.BatchNorm)：", "found (yours):": "你的：",
-                 "expected:": "书中：", "found:": "你的：", "before:": "之前：", "after:": "之后："}
+                 **dict(LABELS[k] for k in ("expected", "found")), "before:": "之前：", "after:": "之后："}
 
 
 def detail_line(line: "str | Text") -> Text:
